@@ -1,0 +1,1 @@
+"""Parley's pure core: messages, stream events, errors and ports. No Qt, no aiohttp."""

@@ -1,0 +1,99 @@
+"""Chat messages and the prompt format shared by every provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role.value, "content": self.content}
+
+
+# What callers may pass: Parley's own messages, or the seed's `{"role": ..., "content": ...}` dicts.
+MessageLike = Message | Mapping[str, str]
+Messages = Sequence[MessageLike]
+
+
+def to_message(item: MessageLike) -> Message:
+    if isinstance(item, Message):
+        return item
+    try:
+        role = Role(str(item["role"]).lower())
+        content = item["content"]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ValueError(f"not a chat message: {item!r}") from exc
+    if not isinstance(content, str):
+        raise ValueError(f"message content must be text, got {type(content).__name__}")
+    return Message(role, content)
+
+
+def normalize_messages(messages: Iterable[MessageLike]) -> tuple[Message, ...]:
+    return tuple(to_message(m) for m in messages)
+
+
+def format_prompt(messages: Iterable[MessageLike]) -> str:
+    """One message → its content; several → "Role: content" lines and a trailing "Assistant:" cue.
+
+    This is gpt4free's `format_prompt`, kept exactly so prompt-style providers see the same text.
+    """
+    items = normalize_messages(messages)
+    if len(items) == 1:
+        return items[0].content
+    lines = "\n".join(f"{m.role.value.capitalize()}: {m.content}" for m in items)
+    return f"{lines}\nAssistant:"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """Everything a provider needs for one answer. Built by the caller; providers never mutate it."""
+
+    messages: tuple[Message, ...]
+    model: str = ""
+    temperature: float | None = None
+    max_tokens: int | None = None
+    # Provider-specific extras (e.g. Yqcloud's user_id); never secrets.
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, messages: Iterable[MessageLike], model: str = "", **kwargs: object) -> ChatRequest:
+        temperature = kwargs.pop("temperature", None)
+        max_tokens = kwargs.pop("max_tokens", None)
+        return cls(
+            messages=normalize_messages(messages),
+            model=model,
+            temperature=float(temperature) if isinstance(temperature, int | float) else None,
+            max_tokens=int(max_tokens) if isinstance(max_tokens, int) else None,
+            options=dict(kwargs),
+        )
+
+    @property
+    def system(self) -> str:
+        """The system messages' text, for providers with a separate system field."""
+        return "\n".join(m.content for m in self.messages if m.role is Role.SYSTEM)
+
+    def without_system(self) -> tuple[Message, ...]:
+        return tuple(m for m in self.messages if m.role is not Role.SYSTEM)
+
+
+class MessageStatus(StrEnum):
+    """Where a stored message is in its life. A row still `streaming` when the app starts was cut
+    by a crash; history reports it as `interrupted`."""
+
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    ERROR = "error"
+    INTERRUPTED = "interrupted"

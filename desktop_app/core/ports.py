@@ -1,0 +1,66 @@
+"""Protocols between layers. Controllers and the CLI see providers, history, settings and secrets
+only through these, so tests can hand in fakes that keep the same contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Protocol, runtime_checkable
+
+from desktop_app.core.events import StreamEvent
+from desktop_app.core.messages import ChatRequest, MessageStatus, Role
+
+
+@runtime_checkable
+class ChatProvider(Protocol):
+    """A configured provider instance."""
+
+    @property
+    def name(self) -> str:
+        """A short name for messages and the status bar ("Yqcloud", "OpenAI", "Ollama")."""
+        ...
+
+    def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        """Stream one answer. Closing or cancelling the iterator closes the connection at once."""
+        ...
+
+    async def list_models(self) -> list[str]:
+        """Model ids the server offers ([] when it cannot list them)."""
+        ...
+
+
+class SecretStore(Protocol):
+    """The OS keychain. Every method raises `SecretStoreError` when it is unavailable."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+
+class HistoryStore(Protocol):
+    """Conversations and messages that are never lost (SQLite in `storage/history.py`).
+
+    Synchronous on purpose: each call is one short local transaction (WAL), cheaper than a hop
+    to a thread. The growing answer is saved with `update_message` at least every 500 ms.
+    """
+
+    def new_conversation(self, title: str = "", *, system_prompt: str = "") -> int: ...
+
+    def append_message(
+        self,
+        conversation_id: int,
+        role: Role,
+        content: str,
+        *,
+        status: MessageStatus = MessageStatus.COMPLETE,
+        provider: str = "",
+        model: str = "",
+    ) -> int: ...
+
+    def update_message(
+        self, message_id: int, content: str, *, status: MessageStatus | None = None, error: str | None = None
+    ) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Networking: one aiohttp session factory, proxies, timeouts, status mapping, stream decoders."""

@@ -1,0 +1,1 @@
+"""Providers: configured instances that stream typed events (never Qt)."""
