@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from desktop_app.core.events import StreamEvent
 from desktop_app.core.messages import ChatRequest, MessageStatus, Role
+from desktop_app.core.preferences import Preferences
 
 
 @runtime_checkable
@@ -64,3 +65,17 @@ class HistoryStore(Protocol):
     ) -> None: ...
 
     def close(self) -> None: ...
+
+
+class SettingsStore(Protocol):
+    """Typed, validated preferences (QSettings INI in `storage/settings.py`)."""
+
+    def load(self) -> Preferences: ...
+
+    def save(self, preferences: Preferences) -> None: ...
+
+    def window_state(self) -> tuple[bytes, bytes]:
+        """(geometry, splitter state) saved at the last close; empty bytes when none."""
+        ...
+
+    def save_window_state(self, geometry: bytes, splitter: bytes) -> None: ...

@@ -1,0 +1,71 @@
+"""The user's preferences as plain values. `storage/settings.py` persists them (QSettings INI);
+the preferences dialog edits a copy; nothing here knows Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ProxyMode(StrEnum):
+    OFF = "off"
+    SYSTEM = "system"
+    MANUAL = "manual"
+
+
+class ProxyType(StrEnum):
+    HTTP = "http"
+    HTTPS = "https"
+    SOCKS5 = "socks5"
+
+
+class Theme(StrEnum):
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
+class Language(StrEnum):
+    SYSTEM = "system"
+    ENGLISH = "en"
+    RUSSIAN = "ru"
+
+
+class SendKey(StrEnum):
+    ENTER = "enter"  # Enter sends, Shift+Enter adds a line
+    CTRL_ENTER = "ctrl_enter"  # Ctrl+Enter sends, Enter adds a line
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderProfile:
+    """A provider the user set up: a preset (OpenAI, Groq, LM Studio, ...) or a custom endpoint.
+    Its API key lives in the keychain under `api_key/<id>`, never here."""
+
+    id: str
+    kind: str  # ProviderKind value: "yqcloud" | "openai" | "ollama"
+    label: str
+    base_url: str = ""
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    proxy_mode: ProxyMode = ProxyMode.OFF
+    proxy_type: ProxyType = ProxyType.HTTP
+    proxy_host: str = ""
+    proxy_port: int = 8080
+    proxy_user: str = ""  # the password is in the keychain under "proxy_password"
+    timeout: int = 120  # seconds: connecting and each wait for the next bytes
+    total_timeout: int = 0  # seconds for a whole answer; 0 = no limit
+    current_profile: str = ""  # "" = nothing chosen yet (first run)
+    profiles: tuple[ProviderProfile, ...] = field(default_factory=tuple)
+    theme: Theme = Theme.SYSTEM
+    language: Language = Language.SYSTEM
+    send_key: SendKey = SendKey.ENTER
+    font_size: int = 11  # points
+    hotkey: str = "Ctrl+Shift+Space"
+    close_to_tray: bool = True
+    notify_when_done: bool = True
+
+    def profile(self, profile_id: str) -> ProviderProfile | None:
+        return next((p for p in self.profiles if p.id == profile_id), None)
