@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Concatenate, Generic, ParamSpec, TypeVar
 
-from desktop_app.core.errors import ProviderError
+from desktop_app.core.errors import ModelNotFoundError, ProviderError
 from desktop_app.core.events import StreamEvent, TextDelta
 from desktop_app.core.messages import ChatRequest, Messages
 from desktop_app.net.session import DEFAULT_TIMEOUT, HttpClient, NetworkConfig
+from desktop_app.net.status import error_for_status
 
 
 class AsyncResult:
@@ -38,33 +41,30 @@ async def _immediately(result: AsyncResult) -> AsyncResult:
     return result
 
 
-_P = TypeVar("_P", bound="AsyncGeneratorProvider")
+_Self = TypeVar("_Self", bound="AsyncGeneratorProvider")
+_Params = ParamSpec("_Params")
 _R = TypeVar("_R")
 
 
-class hybridmethod(Generic[_P, _R]):  # noqa: N801 - reads like @classmethod
+class hybridmethod(Generic[_Self, _Params, _R]):  # noqa: N801 - reads like @classmethod
     """A method callable on an instance, or on the class (which then uses a default instance).
 
     The seed calls `Yqcloud.create_async_generator(...)` on the class; Parley calls it on
     configured instances. No class-level state is kept: the default instance is made per call.
+    Typed with a ParamSpec so callers keep the method's real signature under mypy --strict.
     """
 
-    def __init__(self, func: Callable[..., _R]) -> None:
+    def __init__(self, func: Callable[Concatenate[_Self, _Params], _R]) -> None:
         self._func = func
         self.__doc__ = func.__doc__
 
-    @overload
-    def __get__(self, obj: None, owner: type[_P]) -> Callable[..., _R]: ...
-    @overload
-    def __get__(self, obj: _P, owner: type[_P]) -> Callable[..., _R]: ...
-    def __get__(self, obj: _P | None, owner: type[_P]) -> Callable[..., _R]:
+    def __get__(self, obj: _Self | None, owner: type[_Self]) -> Callable[_Params, _R]:
         func = self._func
 
-        def bound(*args: Any, **kwargs: Any) -> _R:
+        @functools.wraps(func)
+        def bound(*args: _Params.args, **kwargs: _Params.kwargs) -> _R:
             return func(obj if obj is not None else owner(), *args, **kwargs)
 
-        bound.__doc__ = func.__doc__
-        bound.__name__ = func.__name__
         return bound
 
 
@@ -75,7 +75,8 @@ class AsyncGeneratorProvider(ABC):
     built without one makes a private client per call and closes it when the answer ends.
     """
 
-    name: ClassVar[str] = "Provider"
+    # A class default; configurable providers (OpenAI-compatible, Ollama) set it per instance.
+    name: str = "Provider"
     working: ClassVar[bool] = True
 
     def __init__(self, *, http: HttpClient | None = None, network: NetworkConfig | None = None) -> None:
@@ -118,6 +119,7 @@ class AsyncGeneratorProvider(ABC):
     @hybridmethod
     def create_async_generator(
         self,
+        /,
         model: str,
         messages: Messages,
         proxy: str | None = None,
@@ -146,4 +148,62 @@ class AsyncGeneratorProvider(ABC):
                     yield event.text
 
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncGeneratorProvider", "AsyncResult", "hybridmethod"]
+# Error codes some servers put in an in-band error object, and the HTTP status each one stands for.
+_CODE_STATUS = {
+    "invalid_api_key": 401,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "permission_denied": 403,
+    "rate_limit_exceeded": 429,
+    "rate_limit_error": 429,
+    "insufficient_quota": 429,
+    "model_not_found": 404,
+    "not_found_error": 404,
+    "invalid_request_error": 400,
+    "context_length_exceeded": 400,
+    "server_error": 500,
+    "api_error": 500,
+    "overloaded_error": 503,
+}
+
+
+def in_band_error(error: object, *, provider: str, model: str = "") -> ProviderError:
+    """The error for one reported inside a 200 stream (`{"error": {...}}` or `{"error": "..."}`).
+
+    It becomes the error its HTTP status would have raised, via the same mapping as real statuses.
+    A numeric code from the server is kept as the status; one inferred from a word ("model_not_found")
+    or from the message is not, so the message never claims an HTTP status that was not sent.
+    """
+    body = json.dumps({"error": error}).encode()
+    stated, inferred = _status_in(error)
+    if stated is not None:
+        return error_for_status(stated, body, provider=provider, model=model)
+    if inferred is None:
+        # No code: a message that says the model is unknown is the one case worth telling apart.
+        probe = error_for_status(404, body, provider=provider, model=model)
+        inferred = 404 if isinstance(probe, ModelNotFoundError) else 500
+    mapped = error_for_status(inferred, body, provider=provider, model=model)
+    mapped.status = None
+    mapped.reason = None
+    mapped.args = (str(mapped),)
+    return mapped
+
+
+def _status_in(error: object) -> tuple[int | None, int | None]:
+    """(status the server stated as a number, status inferred from its code or type words)."""
+    if not isinstance(error, dict):
+        return None, None
+    for key in ("code", "status"):
+        value = error.get(key)
+        if isinstance(value, int) and 400 <= value <= 599:
+            return value, None
+        if isinstance(value, str) and value.isdigit() and 400 <= int(value) <= 599:
+            return int(value), None
+    for key in ("code", "type"):
+        value = error.get(key)
+        if isinstance(value, str) and value.lower() in _CODE_STATUS:
+            return None, _CODE_STATUS[value.lower()]
+    return None, None
+
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncGeneratorProvider", "AsyncResult", "hybridmethod", "in_band_error"]

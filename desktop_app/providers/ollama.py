@@ -1,0 +1,124 @@
+"""Ollama's native API: a streaming `POST {base}/api/chat` read as newline-delimited JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any
+
+from desktop_app.core.errors import ConfigurationError, ProtocolError
+from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
+from desktop_app.core.messages import ChatRequest
+from desktop_app.net.decoding import LineSplitter
+from desktop_app.net.session import HttpClient, NetworkConfig
+from desktop_app.providers.base import AsyncGeneratorProvider, in_band_error
+
+DEFAULT_BASE_URL = "http://127.0.0.1:11434"
+
+
+class Ollama(AsyncGeneratorProvider):
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        name: str = "Ollama",
+        http: HttpClient | None = None,
+        network: NetworkConfig | None = None,
+    ) -> None:
+        super().__init__(http=http, network=network)
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"Ollama address {base_url!r} must start with http:// or https://, e.g. {DEFAULT_BASE_URL}."
+            )
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"Ollama({self.base_url!r}, name={self.name!r})"
+
+    async def _events(self, request: ChatRequest, http: HttpClient) -> AsyncGenerator[StreamEvent, None]:
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [m.as_dict() for m in request.messages],
+            "stream": True,
+        }
+        options: dict[str, Any] = {}
+        if request.temperature is not None:
+            options["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            options["num_predict"] = request.max_tokens
+        if options:
+            body["options"] = options
+        lines = LineSplitter()
+        stream = http.stream(
+            "POST",
+            f"{self.base_url}/api/chat",
+            provider=self.name,
+            json_body=body,
+            headers={"Accept": "application/x-ndjson"},
+            model=request.model,
+        )
+        async with contextlib.aclosing(stream) as chunks:
+            async for chunk in chunks:
+                for line in self._parsed(lines.feed(chunk)):
+                    for event in self._events_of(line, request.model):
+                        yield event
+                        if isinstance(event, Finish):
+                            return  # leaving the block closes the response
+        for line in self._parsed(lines.flush()):
+            for event in self._events_of(line, request.model):
+                yield event
+                if isinstance(event, Finish):
+                    return
+        # The body ended cleanly without `done: true` (Ollama always sends it; a proxy may not).
+        yield Finish("stop")
+
+    def _parsed(self, lines: list[bytes]) -> Iterator[object]:
+        """Each complete line as JSON, one at a time: the lines before a malformed one in the same
+        chunk still arrive (net's NdjsonDecoder parses a whole chunk before returning any)."""
+        for raw in lines:
+            if not raw.strip():
+                continue
+            try:
+                yield json.loads(raw)
+            except ValueError:
+                excerpt = raw[:80].decode("utf-8", errors="replace")
+                raise ProtocolError(
+                    f"malformed stream: {excerpt!r} is not JSON", provider=self.name
+                ) from None
+
+    def _events_of(self, line: object, model: str) -> list[StreamEvent]:
+        if not isinstance(line, dict):
+            raise ProtocolError(f"malformed stream: {line!r:.80} is not a JSON object", provider=self.name)
+        if line.get("error") is not None:
+            raise in_band_error(line["error"], provider=self.name, model=model)
+        events: list[StreamEvent] = []
+        message = line.get("message")
+        if isinstance(message, dict):
+            thinking = message.get("thinking")
+            if isinstance(thinking, str) and thinking:
+                events.append(ReasoningDelta(thinking))
+            content = message.get("content")
+            if isinstance(content, str) and content:
+                events.append(TextDelta(content))
+        if line.get("done") is True:
+            prompt = _count(line.get("prompt_eval_count"))
+            completion = _count(line.get("eval_count"))
+            total = prompt + completion if prompt is not None and completion is not None else None
+            events.append(Usage(prompt, completion, total))
+            reason = line.get("done_reason")
+            events.append(Finish(reason if isinstance(reason, str) and reason else "stop"))
+        return events
+
+    async def list_models(self) -> list[str]:
+        async with self._client() as http:
+            data = await http.get_json(f"{self.base_url}/api/tags", provider=self.name)
+        models = data.get("models") if isinstance(data, dict) else None
+        if not isinstance(models, list):
+            raise ProtocolError("the model list has no 'models' array", provider=self.name)
+        return sorted({m["name"] for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)})
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

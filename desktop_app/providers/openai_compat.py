@@ -1,0 +1,204 @@
+"""Any OpenAI-compatible chat API (OpenAI, OpenRouter, Groq, LM Studio, llama.cpp, vLLM, ...):
+a streaming `POST {base_url}/chat/completions` read as server-sent events."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
+
+from desktop_app.core.errors import ConfigurationError, ProtocolError
+from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
+from desktop_app.core.messages import ChatRequest
+from desktop_app.net.decoding import SseDecoder, SseEvent
+from desktop_app.net.session import HttpClient, NetworkConfig
+from desktop_app.providers.base import AsyncGeneratorProvider, in_band_error
+
+# Enough of a body that is not an event stream to recognise a plain JSON answer or error in it.
+_RAW_KEEP = 64 * 1024
+_EXCERPT = 80
+
+
+class OpenAICompatible(AsyncGeneratorProvider):
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        name: str = "OpenAI-compatible",
+        http: HttpClient | None = None,
+        network: NetworkConfig | None = None,
+    ) -> None:
+        super().__init__(http=http, network=network)
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"Base URL {base_url!r} must start with http:// or https://, e.g. http://127.0.0.1:8080/v1."
+            )
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        # The key lives only in this instance's headers: nothing else ever sees it.
+        self._headers = dict(headers or {})
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+
+    def __repr__(self) -> str:
+        return f"OpenAICompatible({self.base_url!r}, name={self.name!r})"
+
+    async def _events(self, request: ChatRequest, http: HttpClient) -> AsyncGenerator[StreamEvent, None]:
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [m.as_dict() for m in request.messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        reader = _ChunkReader(self.name, request.model)
+        decoder = SseDecoder()
+        stream = http.stream(
+            "POST",
+            f"{self.base_url}/chat/completions",
+            provider=self.name,
+            json_body=body,
+            headers=self._headers,
+            model=request.model,
+        )
+        async with contextlib.aclosing(stream) as chunks:
+            async for chunk in chunks:
+                reader.keep_raw(chunk)
+                for sse in decoder.feed(chunk):
+                    for event in reader.take(sse):
+                        yield event
+                    if reader.done:
+                        return  # [DONE]: leaving the block closes the response
+        for sse in decoder.flush():
+            for event in reader.take(sse):
+                yield event
+            if reader.done:
+                return
+        for event in reader.end_without_done():
+            yield event
+
+    async def list_models(self) -> list[str]:
+        async with self._client() as http:
+            data = await http.get_json(f"{self.base_url}/models", provider=self.name, headers=self._headers)
+        entries = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise ProtocolError("the model list has no 'data' array", provider=self.name)
+        ids = {e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)}
+        return sorted(ids)
+
+
+class _ChunkReader:
+    """Turns `chat.completion.chunk` events into Parley's stream events.
+
+    `Finish` is held back until the stream ends, so it is always the last event even though the
+    usage-only chunk (`stream_options.include_usage`) comes after the one with `finish_reason`.
+    """
+
+    def __init__(self, provider: str, model: str) -> None:
+        self._provider = provider
+        self._model = model
+        self._finish_reason: str | None = None
+        self._saw_event = False
+        self._raw = bytearray()
+        self.done = False
+
+    def keep_raw(self, chunk: bytes) -> None:
+        """Keep the start of the body until an event arrives: a server that ignored `stream: true`
+        (or answered an error as plain JSON) sends no events, only that body."""
+        if not self._saw_event and len(self._raw) < _RAW_KEEP:
+            self._raw += chunk[: _RAW_KEEP - len(self._raw)]
+
+    def take(self, sse: SseEvent) -> list[StreamEvent]:
+        self._saw_event = True
+        data = sse.data.strip()
+        if data == "[DONE]":
+            self.done = True
+            return [Finish(self._finish_reason or "stop")]
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            if sse.event == "error":
+                raise in_band_error(data, provider=self._provider, model=self._model) from None
+            raise self._malformed(f"data {_excerpt(data)!r} is not JSON") from None
+        if sse.event == "error" or _is_error(chunk):
+            raise in_band_error(_error_of(chunk), provider=self._provider, model=self._model)
+        if not isinstance(chunk, dict):
+            raise self._malformed(f"data {_excerpt(data)!r} is not a JSON object")
+        return self._events_of(chunk)
+
+    def end_without_done(self) -> list[StreamEvent]:
+        """The body ended without `[DONE]`: fine after events, otherwise look at the plain body."""
+        if self._saw_event:
+            return [Finish(self._finish_reason or "stop")]
+        if not self._raw.strip():
+            raise ProtocolError(
+                "the server ended the answer without sending anything", provider=self._provider
+            )
+        try:
+            whole = json.loads(self._raw)
+        except ValueError:
+            raise self._malformed(
+                f"expected server-sent events, got {_excerpt(self._raw.decode('utf-8', 'replace'))!r}"
+            ) from None
+        if _is_error(whole):
+            raise in_band_error(_error_of(whole), provider=self._provider, model=self._model)
+        if not isinstance(whole, dict):
+            raise self._malformed("expected server-sent events, got a JSON value that is no answer")
+        return [*self._events_of(whole, key="message"), Finish(self._finish_reason or "stop")]
+
+    def _events_of(self, chunk: dict[str, Any], key: str = "delta") -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        choices = chunk.get("choices")
+        # n=1 is all Parley asks for; other choices (if a server sends them) are ignored.
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        if isinstance(choice, dict):
+            delta = choice.get(key)
+            if isinstance(delta, dict):
+                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                if isinstance(reasoning, str) and reasoning:
+                    events.append(ReasoningDelta(reasoning))
+                content = delta.get("content")
+                if isinstance(content, str) and content:
+                    events.append(TextDelta(content))
+            reason = choice.get("finish_reason")
+            if isinstance(reason, str) and reason:
+                self._finish_reason = reason
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            events.append(
+                Usage(
+                    prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
+                    completion_tokens=_int_or_none(usage.get("completion_tokens")),
+                    total_tokens=_int_or_none(usage.get("total_tokens")),
+                )
+            )
+        return events
+
+    def _malformed(self, what: str) -> ProtocolError:
+        return ProtocolError(f"malformed stream: {what}", provider=self._provider)
+
+
+def _is_error(chunk: object) -> bool:
+    # `{"error": {...}}` (OpenAI, OpenRouter, llama.cpp) or `{"object": "error", ...}` (vLLM).
+    return isinstance(chunk, dict) and (chunk.get("error") is not None or chunk.get("object") == "error")
+
+
+def _error_of(chunk: object) -> object:
+    if isinstance(chunk, dict) and chunk.get("error") is not None:
+        return chunk["error"]
+    return chunk
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _excerpt(text: str) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= _EXCERPT else one_line[: _EXCERPT - 1] + "…"
