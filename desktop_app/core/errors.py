@@ -129,3 +129,9 @@ class ProviderBlockedError(ProviderError, RuntimeError):
 
 class SecretStoreError(ParleyError):
     """The OS keychain is missing, insecure, locked or does not answer."""
+
+
+class HistoryError(ParleyError):
+    """The conversation history cannot be read or saved (disk full, read-only or damaged file,
+    not a history file, a bad import). `str()` is one line for the user; the caller decides
+    whether to keep going without saving."""

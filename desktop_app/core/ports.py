@@ -4,10 +4,17 @@ only through these, so tests can hand in fakes that keep the same contract.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import Protocol, runtime_checkable
 
 from desktop_app.core.events import StreamEvent
+from desktop_app.core.history_types import (
+    ConversationRow,
+    ConversationSettings,
+    MessageRow,
+    SearchHit,
+    TokenUsage,
+)
 from desktop_app.core.messages import ChatRequest, MessageStatus, Role
 from desktop_app.core.preferences import Preferences
 
@@ -65,6 +72,59 @@ class HistoryStore(Protocol):
     ) -> None: ...
 
     def close(self) -> None: ...
+
+    # Every method below raises `HistoryError` (one line) when the file cannot be read or saved;
+    # a write naming a conversation or message that no longer exists raises it too.
+
+    @property
+    def interrupted_on_open(self) -> int:
+        """How many answers were still `streaming` when the file was opened (a crash cut them);
+        they are now `interrupted`."""
+        ...
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None: ...
+
+    def update_conversation_settings(self, conversation_id: int, settings: ConversationSettings) -> None: ...
+
+    def delete_conversation(self, conversation_id: int) -> None: ...
+
+    def delete_all(self) -> None:
+        """Every conversation and message, erased from the file ("Delete all data")."""
+        ...
+
+    def list_conversations(self, limit: int | None = None) -> list[ConversationRow]:
+        """Most recent activity (a message added or finished) first."""
+        ...
+
+    def get_conversation(self, conversation_id: int) -> ConversationRow | None: ...
+
+    def messages(self, conversation_id: int) -> list[MessageRow]:
+        """In the order they were added."""
+        ...
+
+    def message(self, message_id: int) -> MessageRow | None: ...
+
+    def set_reasoning(self, message_id: int, reasoning: str) -> None: ...
+
+    def set_usage(self, message_id: int, usage: TokenUsage) -> None: ...
+
+    def set_rendered_html(self, message_id: int, html: str, *, renderer_key: str = "") -> None:
+        """Cache a finished message's HTML; new text from `update_message` drops it."""
+        ...
+
+    def delete_messages(self, message_ids: Sequence[int]) -> None: ...
+
+    def delete_messages_after(self, message_id: int) -> int:
+        """Drop what follows a message in its conversation (edit-and-resend, regenerate)."""
+        ...
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Finished messages containing every word of `query` (plain words, never a syntax error)."""
+        ...
+
+    def import_conversation(self, conversation: ConversationRow, messages: Sequence[MessageRow]) -> int:
+        """Add a whole conversation at once (ids ignored); returns its new id."""
+        ...
 
 
 class SettingsStore(Protocol):

@@ -1,0 +1,426 @@
+"""Conversation history in one SQLite file: history that is never lost.
+
+Every call is one short transaction on one connection, used from the thread that opened it.
+A streaming answer is saved through `update_message` as it grows; a row still `streaming` when
+the file is next opened was cut by a crash and becomes `interrupted` (`interrupted_on_open`).
+Anything SQLite or the disk refuses becomes a `HistoryError` with one line for the user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from desktop_app.core.errors import HistoryError
+from desktop_app.core.history_types import (
+    SNIPPET_MARK_END,
+    SNIPPET_MARK_START,
+    ConversationRow,
+    ConversationSettings,
+    MessageRow,
+    SearchHit,
+    TokenUsage,
+)
+from desktop_app.core.messages import MessageStatus, Role
+from desktop_app.storage.migrations import open_database
+from desktop_app.storage.migrations import translated as _translated
+
+TITLE_LENGTH = 60
+SNIPPET_TOKENS = 12
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_CONVERSATION_COLUMNS = (
+    "id, title, created_at, updated_at, system_prompt, provider, model, temperature, max_tokens"
+)
+_MESSAGE_COLUMNS = (
+    "id, conversation_id, role, content, status, error, provider, model, created_at, updated_at,"
+    " reasoning, rendered_html, rendered_key, prompt_tokens, completion_tokens"
+)
+
+# Built from the constants above only, never from input.
+_SELECT_CONVERSATIONS = f"SELECT {_CONVERSATION_COLUMNS} FROM conversations"  # noqa: S608
+_SELECT_MESSAGES = f"SELECT {_MESSAGE_COLUMNS} FROM messages"  # noqa: S608
+_INSERT_CONVERSATION = (
+    f"INSERT INTO conversations ({_CONVERSATION_COLUMNS.removeprefix('id, ')})"  # noqa: S608
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_MESSAGE = (
+    f"INSERT INTO messages ({_MESSAGE_COLUMNS.removeprefix('id, ')})"  # noqa: S608
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _datetime(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def title_from(text: str, limit: int = TITLE_LENGTH) -> str:
+    """A conversation title from the first user message: its first line of prose, one line,
+    cut at a word boundary near `limit` characters."""
+    lines = (line.strip() for line in text.splitlines())
+    first = next((line for line in lines if line and not line.startswith("```")), "")
+    first = " ".join(first.lstrip("#> ").split())
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def fts_query(text: str) -> str | None:
+    """The user's words as an FTS5 query that cannot be a syntax error: each word becomes a quoted
+    phrase (so `"`, `-`, `AND`, `(`, `:` are just text) and all must match. A trailing `*` keeps
+    its meaning, prefix search. None when nothing searchable is left."""
+    phrases: list[str] = []
+    for word in text.split():
+        core = word.rstrip("*")
+        if not any(ch.isalnum() for ch in core):
+            continue
+        phrase = '"' + core.replace('"', '""') + '"'
+        phrases.append(phrase + " *" if core != word else phrase)
+    return " ".join(phrases) or None
+
+
+def _conversation(row: Sequence[Any]) -> ConversationRow:
+    return ConversationRow(
+        id=row[0],
+        title=row[1],
+        created_at=_datetime(row[2]),
+        updated_at=_datetime(row[3]),
+        settings=ConversationSettings(
+            system_prompt=row[4], provider=row[5], model=row[6], temperature=row[7], max_tokens=row[8]
+        ),
+    )
+
+
+def _message(row: Sequence[Any]) -> MessageRow:
+    usage = None if row[13] is None and row[14] is None else TokenUsage(row[13], row[14])
+    return MessageRow(
+        id=row[0],
+        conversation_id=row[1],
+        role=Role(row[2]),
+        content=row[3],
+        status=MessageStatus(row[4]),
+        error=row[5],
+        provider=row[6] or "",
+        model=row[7] or "",
+        created_at=_datetime(row[8]),
+        updated_at=_datetime(row[9]),
+        reasoning=row[10],
+        rendered_html=row[11],
+        rendered_key=row[12],
+        usage=usage,
+    )
+
+
+class SqliteHistory:
+    """`HistoryStore` over one SQLite file. Open it once per process; close it at shutdown."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self._path = Path(path)
+        self._clock = clock
+        conn = open_database(self._path)
+        try:
+            # Any answer still 'streaming' was being written when the last run died.
+            with _translated("open"):
+                conn.execute("BEGIN IMMEDIATE")
+                # Literal values, so the partial index on streaming rows applies.
+                cursor = conn.execute("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'")
+                conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
+        self._interrupted = cursor.rowcount
+        self._conn: sqlite3.Connection | None = conn
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def interrupted_on_open(self) -> int:
+        """How many answers a crash had cut off; they are now `interrupted`."""
+        return self._interrupted
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with _translated("close"):
+                conn.close()
+
+    def __enter__(self) -> SqliteHistory:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _live(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise HistoryError("Could not use history: it is already closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self, action: str = "save") -> Iterator[sqlite3.Connection]:
+        """One transaction. BEGIN IMMEDIATE takes the write lock up front, so a busy database
+        waits `busy_timeout` instead of failing on a read-to-write lock upgrade."""
+        conn = self._live()
+        with _translated(action):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):  # the original error is the one to report
+                        conn.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        with _translated("read"):
+            return self._live().execute(sql, params).fetchall()
+
+    def _now(self) -> int:
+        return round(self._clock() * 1000)
+
+    # -- conversations -----------------------------------------------------------------------
+
+    def new_conversation(self, title: str = "", *, system_prompt: str = "") -> int:
+        now = self._now()
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO conversations (title, created_at, updated_at, system_prompt)"
+                " VALUES (?, ?, ?, ?)",
+                (title, now, now, system_prompt),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        with self._write() as conn:
+            cursor = conn.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
+            _require(cursor.rowcount, "conversation", conversation_id)
+
+    def update_conversation_settings(self, conversation_id: int, settings: ConversationSettings) -> None:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE conversations SET system_prompt = ?, provider = ?, model = ?, temperature = ?,"
+                " max_tokens = ? WHERE id = ?",
+                (*_settings_values(settings), conversation_id),
+            )
+            _require(cursor.rowcount, "conversation", conversation_id)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Deletes the conversation and its messages (and their search entries); no-op if gone."""
+        with self._write("delete") as conn:
+            conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def delete_all(self) -> None:
+        """ "Delete all data": every conversation, then compact the file and empty the -wal file,
+        so the deleted text does not linger in free pages or old WAL frames."""
+        with self._write("delete") as conn:
+            conn.execute("DELETE FROM conversations")
+        with _translated("delete"):
+            conn = self._live()
+            conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def list_conversations(self, limit: int | None = None) -> list[ConversationRow]:
+        """Most recent activity first."""
+        rows = self._read(
+            _SELECT_CONVERSATIONS + " ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (-1 if limit is None else limit,),
+        )
+        return [_conversation(row) for row in rows]
+
+    def get_conversation(self, conversation_id: int) -> ConversationRow | None:
+        rows = self._read(_SELECT_CONVERSATIONS + " WHERE id = ?", (conversation_id,))
+        return _conversation(rows[0]) if rows else None
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def messages(self, conversation_id: int) -> list[MessageRow]:
+        """The conversation's messages in the order they were added."""
+        rows = self._read(
+            _SELECT_MESSAGES + " WHERE conversation_id = ? ORDER BY id",
+            (conversation_id,),
+        )
+        return _messages(rows)
+
+    def message(self, message_id: int) -> MessageRow | None:
+        rows = self._read(_SELECT_MESSAGES + " WHERE id = ?", (message_id,))
+        return _messages(rows)[0] if rows else None
+
+    def append_message(
+        self,
+        conversation_id: int,
+        role: Role,
+        content: str,
+        *,
+        status: MessageStatus = MessageStatus.COMPLETE,
+        provider: str = "",
+        model: str = "",
+    ) -> int:
+        """Adds a message; the first user message names an untitled conversation."""
+        now = self._now()
+        with self._write() as conn:
+            found = conn.execute(
+                "SELECT title FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            _require(0 if found is None else 1, "conversation", conversation_id)
+            cursor = conn.execute(
+                "INSERT INTO messages (conversation_id, role, content, status, provider, model,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    role.value,
+                    content,
+                    status.value,
+                    provider or None,
+                    model or None,
+                    now,
+                    now,
+                ),
+            )
+            title = found[0]
+            if not title and role is Role.USER:
+                title = title_from(content)
+            conn.execute(
+                "UPDATE conversations SET updated_at = ?, title = ? WHERE id = ?",
+                (now, title, conversation_id),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def update_message(
+        self, message_id: int, content: str, *, status: MessageStatus | None = None, error: str | None = None
+    ) -> None:
+        """Saves a message's text (the growing answer: at least every 500 ms), and optionally its
+        status and error. A finishing status indexes it for search and counts as activity."""
+        now = self._now()
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE messages SET"
+                " rendered_html = CASE WHEN content = ?1 THEN rendered_html END,"
+                " content = ?1, status = COALESCE(?2, status), error = COALESCE(?3, error),"
+                " updated_at = ?4 WHERE id = ?5",
+                (content, None if status is None else status.value, error, now, message_id),
+            )
+            _require(cursor.rowcount, "message", message_id)
+            if status is not None and status is not MessageStatus.STREAMING:
+                conn.execute(
+                    "UPDATE conversations SET updated_at = ?"
+                    " WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
+                    (now, message_id),
+                )
+
+    def set_reasoning(self, message_id: int, reasoning: str) -> None:
+        self._set(message_id, "UPDATE messages SET reasoning = ? WHERE id = ?", (reasoning,))
+
+    def set_usage(self, message_id: int, usage: TokenUsage) -> None:
+        self._set(
+            message_id,
+            "UPDATE messages SET prompt_tokens = ?, completion_tokens = ? WHERE id = ?",
+            (usage.prompt_tokens, usage.completion_tokens),
+        )
+
+    def set_rendered_html(self, message_id: int, html: str, *, renderer_key: str = "") -> None:
+        """Caches the HTML of a finished message; `update_message` with new text drops it."""
+        self._set(
+            message_id,
+            "UPDATE messages SET rendered_html = ?, rendered_key = ? WHERE id = ?",
+            (html, renderer_key),
+        )
+
+    def _set(self, message_id: int, sql: str, values: tuple[object, ...]) -> None:
+        with self._write() as conn:
+            cursor = conn.execute(sql, (*values, message_id))
+            _require(cursor.rowcount, "message", message_id)
+
+    def delete_messages(self, message_ids: Sequence[int]) -> None:
+        """Deletes these messages (ids that are already gone are ignored)."""
+        with self._write("delete") as conn:
+            conn.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in message_ids])
+
+    def delete_messages_after(self, message_id: int) -> int:
+        """Deletes the messages that follow `message_id` in its conversation (edit-and-resend,
+        regenerate); returns how many."""
+        with self._write("delete") as conn:
+            cursor = conn.execute(
+                "DELETE FROM messages WHERE id > ?1"
+                " AND conversation_id = (SELECT conversation_id FROM messages WHERE id = ?1)",
+                (message_id,),
+            )
+        return cursor.rowcount
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Finished messages containing every word of `query`, best matches first."""
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        rows = self._read(
+            "SELECT m.conversation_id, m.id, c.title, m.role,"
+            " snippet(messages_fts, 0, ?, ?, '…', ?)"
+            " FROM messages_fts JOIN messages AS m ON m.id = messages_fts.rowid"
+            " JOIN conversations AS c ON c.id = m.conversation_id"
+            " WHERE messages_fts MATCH ? ORDER BY rank, m.id DESC LIMIT ?",
+            (SNIPPET_MARK_START, SNIPPET_MARK_END, SNIPPET_TOKENS, match, limit),
+        )
+        return [SearchHit(row[0], row[1], row[2], Role(row[3]), row[4]) for row in rows]
+
+    # -- import ------------------------------------------------------------------------------
+
+    def import_conversation(self, conversation: ConversationRow, messages: Sequence[MessageRow]) -> int:
+        """Adds a conversation with its messages as given (timestamps, statuses), all or nothing.
+        The rows' ids are ignored; a message still `streaming` is stored as `interrupted`."""
+        created, updated = _ms(conversation.created_at), _ms(conversation.updated_at)
+        with self._write() as conn:
+            values = (conversation.title, created, updated, *_settings_values(conversation.settings))
+            new_id = conn.execute(_INSERT_CONVERSATION, values).lastrowid
+            conn.executemany(_INSERT_MESSAGE, [_message_values(new_id, m) for m in messages])
+        assert new_id is not None
+        return new_id
+
+
+def _settings_values(s: ConversationSettings) -> tuple[object, ...]:
+    return (s.system_prompt, s.provider, s.model, s.temperature, s.max_tokens)
+
+
+def _message_values(conversation_id: int | None, m: MessageRow) -> tuple[object, ...]:
+    status = MessageStatus.INTERRUPTED if m.status is MessageStatus.STREAMING else m.status
+    usage = m.usage or TokenUsage()
+    when = (_ms(m.created_at), _ms(m.updated_at))
+    provider, model = m.provider or None, m.model or None
+    # rendered_html and its key stay empty: the importing app renders with its own pipeline.
+    head = (conversation_id, m.role.value, m.content, status.value, m.error, provider, model)
+    return (*head, *when, m.reasoning, None, "", usage.prompt_tokens, usage.completion_tokens)
+
+
+def _require(rowcount: int, what: str, row_id: int) -> None:
+    if rowcount == 0:
+        raise HistoryError(f"Could not save history: {what} {row_id} no longer exists")
+
+
+def _messages(rows: list[Any]) -> list[MessageRow]:
+    try:
+        return [_message(row) for row in rows]
+    except ValueError as exc:  # a role or status this version does not know
+        raise HistoryError(f"Could not read history: unexpected value in the file ({exc})") from exc
