@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from dataclasses import dataclass
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class Utf8Decoder:
@@ -26,25 +29,30 @@ class Utf8Decoder:
 
 
 class LineSplitter:
-    """Splits bytes into lines ending in LF, CRLF or a lone CR, keeping an unfinished last line."""
+    """Splits bytes into lines ending in LF, CRLF or a lone CR, keeping an unfinished last line.
+
+    A CR ends its line at once (no waiting for the next chunk to see whether an LF follows, which
+    would hold back a server's last event); an LF right after it, even in the next chunk, is then
+    skipped so a CRLF split across chunks is still one line break.
+    """
 
     def __init__(self) -> None:
         self._buffer = b""
+        self._after_cr = False
 
     def feed(self, data: bytes) -> list[bytes]:
+        if not data:
+            return []
+        if self._after_cr and data.startswith(b"\n"):
+            data = data[1:]
         buffer = self._buffer + data
-        if b"\r" in buffer:
-            # A CR at the very end may be the first half of a CRLF: keep it for the next feed.
-            held = b"\r" if buffer.endswith(b"\r") else b""
-            if held:
-                buffer = buffer[:-1]
-            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n") + held
-        lines = buffer.split(b"\n")
+        lines = _LINE_END.split(buffer)
         self._buffer = lines.pop()
+        self._after_cr = buffer.endswith(b"\r")
         return lines
 
     def flush(self) -> list[bytes]:
-        rest, self._buffer = self._buffer.rstrip(b"\r"), b""
+        rest, self._buffer, self._after_cr = self._buffer, b"", False
         return [rest] if rest else []
 
 
@@ -107,26 +115,40 @@ class SseDecoder:
         self._event = ""
 
 
+class MalformedLineError(ValueError):
+    """A line that is not JSON. `parsed` holds the values decoded before it in the same feed, so a
+    consumer can still deliver the text that arrived ahead of the bad line."""
+
+    def __init__(self, message: str, parsed: list[object]) -> None:
+        super().__init__(message)
+        self.parsed = parsed
+
+
 class NdjsonDecoder:
     """Newline-delimited JSON: one value per line; blank lines are skipped.
 
-    A line that is not JSON raises `ValueError` with a short excerpt, so the provider can say
-    "malformed stream" instead of silently dropping text.
+    A line that is not JSON raises `MalformedLineError` (a `ValueError`) with a short excerpt, so
+    the provider can say "malformed stream" instead of silently dropping text.
     """
 
     def __init__(self) -> None:
         self._lines = LineSplitter()
 
     def feed(self, data: bytes) -> list[object]:
-        return [self._parse(line) for line in self._lines.feed(data) if line.strip()]
+        return self._parse_all(self._lines.feed(data))
 
     def flush(self) -> list[object]:
-        return [self._parse(line) for line in self._lines.flush() if line.strip()]
+        return self._parse_all(self._lines.flush())
 
     @staticmethod
-    def _parse(line: bytes) -> object:
-        try:
-            return json.loads(line)
-        except ValueError as exc:
-            excerpt = line[:80].decode("utf-8", errors="replace")
-            raise ValueError(f"not a JSON line: {excerpt!r}") from exc
+    def _parse_all(lines: list[bytes]) -> list[object]:
+        parsed: list[object] = []
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                parsed.append(json.loads(line))
+            except ValueError:
+                excerpt = line[:80].decode("utf-8", errors="replace")
+                raise MalformedLineError(f"not a JSON line: {excerpt!r}", parsed) from None
+        return parsed

@@ -49,25 +49,33 @@ class ProxySpec:
 def parse_proxy(url: str) -> ProxySpec:
     """Parse `scheme://[user[:password]@]host[:port]`, or raise `ConfigurationError` with one line
     a user can act on. Percent-escapes in the credentials are decoded (a password may contain `@`).
+    No message ever repeats the password, not even part of it.
     """
     text = url.strip()
+    shown = _redact(text)
     hint = "expected e.g. http://host:3128 or socks5://user:password@host:1080"
     if "://" not in text:
-        raise ConfigurationError(f"Proxy URL {_redact(text)!r} has no scheme; {hint}.")
+        raise ConfigurationError(f"Proxy URL {shown!r} has no scheme; {hint}.")
     try:
         parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        raise ConfigurationError(f"Proxy URL {_redact(text)!r} is not valid ({exc}); {hint}.") from None
+    except ValueError:
+        # urlsplit's own message may quote the URL (and so the password): say it in our words.
+        raise ConfigurationError(f"Proxy URL {shown!r} is not valid; {hint}.") from None
     scheme = parts.scheme.lower()
     if scheme not in PROXY_SCHEMES:
         raise ConfigurationError(
             f"Proxy scheme {scheme!r} is not supported; use one of {', '.join(PROXY_SCHEMES)}."
         )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ConfigurationError(f"Proxy URL {shown!r} has a bad port; use a number from 1 to 65535.")
     if not parts.hostname:
-        raise ConfigurationError(f"Proxy URL {_redact(text)!r} has no host; {hint}.")
+        raise ConfigurationError(f"Proxy URL {shown!r} has no host; {hint}.")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigurationError(f"Proxy URL {_redact(text)!r} must not have a path; {hint}.")
+        raise ConfigurationError(f"Proxy URL {shown!r} must not have a path; {hint}.")
     return ProxySpec(
         scheme=scheme,
         host=parts.hostname,
@@ -78,13 +86,19 @@ def parse_proxy(url: str) -> ProxySpec:
 
 
 def _redact(text: str) -> str:
-    """Hide a password in a URL that failed to parse (it still goes into an error message)."""
+    """Hide a password in a URL that failed to parse (it still goes into an error message).
+
+    Everything between the first `:` of the user part and the last `@` is the password, even when
+    it holds unescaped `@`, `/` or `#`; a URL without a scheme is treated the same way."""
     scheme, sep, rest = text.partition("://")
-    if not sep or "@" not in rest:
+    if not sep:
+        scheme, rest = "", text
+    if "@" not in rest:
         return text
     creds, _, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    user, colon, _password = creds.partition(":")
+    shown = f"{user}:***@{host}" if colon else f"{user}@{host}"
+    return f"{scheme}{sep}{shown}"
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -96,6 +110,9 @@ def is_loopback_host(host: str | None) -> bool:
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        address = ipaddress.ip_address(name)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback  # ::ffff:127.0.0.1
+    return address.is_loopback

@@ -7,6 +7,7 @@ Providers never touch aiohttp directly; they call `HttpClient.stream()` / `get_j
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import ssl
@@ -24,11 +25,17 @@ from desktop_app.core.errors import (
     ProviderError,
 )
 from desktop_app.net.proxy import ProxySpec, is_loopback_host, parse_proxy
+from desktop_app.net.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, Hop, next_hop
 from desktop_app.net.status import error_for_status, html_instead_of_answer, looks_like_html
-from desktop_app.net.transport_errors import translate_transport_error
+from desktop_app.net.transport_errors import SOCKS_ERRORS, proxy_status_error, translate_transport_error
 
 DEFAULT_TIMEOUT = 120.0
 ERROR_BODY_LIMIT = 64 * 1024
+# An error page is read for its message, but a server that stalls mid-page must not hold the
+# error back for the whole idle timeout.
+ERROR_BODY_SECONDS = 5.0
+# Enough leading bytes to recognise "<!doctype html" when the content type does not say.
+_SNIFF_BYTES = 16
 # Content types that are streams by design; anything else gets sniffed for an HTML page.
 _STREAM_TYPES = ("text/plain", "text/event-stream", "application/x-ndjson", "application/json")
 
@@ -108,14 +115,44 @@ class HttpClient:
             self._sessions[proxied] = session
         return session
 
-    def _proxy_kwargs(self, proxied: bool) -> dict[str, Any]:
+    async def _send(self, hop: Hop, json_body: object, proxied: bool) -> aiohttp.ClientResponse:
+        """One request, no redirects followed. An HTTP proxy's credentials go in the CONNECT
+        request for an https target (never inside the tunnel, where the target would see them),
+        and in the request itself for a plain-http target, which the proxy reads."""
+        headers = dict(hop.headers)
+        kwargs: dict[str, Any] = {}
         spec = self._proxy
-        if not proxied or spec is None or spec.is_socks:
-            return {}
-        kwargs: dict[str, Any] = {"proxy": spec.url_without_credentials()}
-        if spec.username is not None:
-            kwargs["proxy_auth"] = aiohttp.BasicAuth(spec.username, spec.password or "")
-        return kwargs
+        if proxied and spec is not None and not spec.is_socks:
+            kwargs["proxy"] = spec.url_without_credentials()
+            if spec.username is not None:
+                credential = _basic_auth(spec.username, spec.password or "")
+                if urlsplit(hop.url).scheme == "https":
+                    kwargs["proxy_headers"] = {"Proxy-Authorization": credential}
+                else:
+                    headers["Proxy-Authorization"] = credential
+        return await self._session(proxied).request(
+            hop.method,
+            hop.url,
+            json=json_body if hop.sends_body else None,
+            headers=headers or None,
+            allow_redirects=False,
+            **kwargs,
+        )
+
+    async def _follow(self, hop: Hop, json_body: object, route: _Route) -> aiohttp.ClientResponse:
+        """Send, following up to MAX_REDIRECTS redirects; each hop picks its own route."""
+        for redirects in range(MAX_REDIRECTS + 1):
+            route.proxied = self._uses_proxy(hop.url)
+            response = await self._send(hop, json_body, route.proxied)
+            location = response.headers.get("Location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                return response
+            response.close()
+            if redirects < MAX_REDIRECTS:
+                hop = next_hop(hop, response.status, location)
+        raise ProtocolError(
+            f"too many redirects (more than {MAX_REDIRECTS}); check the base URL", provider=route.provider
+        )
 
     async def stream(
         self,
@@ -136,22 +173,14 @@ class HttpClient:
         loop = asyncio.get_running_loop()
         total = self.config.total_timeout
         deadline = loop.time() + total if total else None
-        proxied = self._uses_proxy(url)
+        route = _Route(provider, self._proxy)
         response: aiohttp.ClientResponse | None = None
         try:
-            with _translated_errors(
-                provider, self.config, self._proxy if proxied else None, lambda: _past(loop, deadline)
-            ):
+            with _translated_errors(route, self.config, lambda: _past(loop, deadline)):
                 async with _deadline(deadline):
-                    response = await self._session(proxied).request(
-                        method,
-                        url,
-                        json=json_body,
-                        headers=dict(headers) if headers else None,
-                        allow_redirects=True,
-                        **self._proxy_kwargs(proxied),
-                    )
-                    first = await self._check_response(response, provider, model)
+                    hop = Hop(method.upper(), url, dict(headers or {}))
+                    response = await self._follow(hop, json_body, route)
+                    first = await self._check_response(response, provider, model, route.proxied)
                 if first:
                     yield first
                 while True:
@@ -166,11 +195,16 @@ class HttpClient:
                 # server sees the disconnect (Stop) instead of the socket going back to the pool.
                 response.close()
 
-    async def _check_response(self, response: aiohttp.ClientResponse, provider: str, model: str) -> bytes:
+    async def _check_response(
+        self, response: aiohttp.ClientResponse, provider: str, model: str, proxied: bool
+    ) -> bytes:
         """Raise for an error status or an HTML page; return the first bytes already read (if any)."""
         content_type = response.headers.get("Content-Type", "")
+        if response.status == 407 and proxied and self._proxy is not None and not self._proxy.is_socks:
+            # A plain-HTTP request through an HTTP proxy gets the proxy's 407 as its own answer.
+            raise proxy_status_error(407, provider, self._proxy)
         if response.status >= 400:
-            body = await _read_some(response, ERROR_BODY_LIMIT)
+            body = await _read_some(response, ERROR_BODY_LIMIT, min(self.config.timeout, ERROR_BODY_SECONDS))
             raise error_for_status(
                 response.status,
                 body,
@@ -181,13 +215,24 @@ class HttpClient:
                 reason=response.reason,
             )
         if "html" in content_type.lower():
-            raise html_instead_of_answer(provider, await _read_some(response, ERROR_BODY_LIMIT), content_type)
+            body = await _read_some(response, ERROR_BODY_LIMIT, min(self.config.timeout, ERROR_BODY_SECONDS))
+            raise html_instead_of_answer(
+                provider, body, content_type, status=response.status, reason=response.reason
+            )
         if content_type.split(";")[0].strip().lower() in _STREAM_TYPES:
             return b""
         # Unknown or missing type: look at the first bytes for an HTML page (a CDN challenge).
-        first = await response.content.readany()
+        # Only a body that starts with "<" is held back until there is enough of it to tell.
+        first = b""
+        while len(lead := first.lstrip()) < _SNIFF_BYTES and lead[:1] in (b"", b"<"):
+            chunk = await response.content.readany()
+            if not chunk:
+                break
+            first += chunk
         if looks_like_html(first):
-            raise html_instead_of_answer(provider, first, "text/html")
+            raise html_instead_of_answer(
+                provider, first, "text/html", status=response.status, reason=response.reason
+            )
         return first
 
     async def get_json(self, url: str, *, provider: str, headers: Mapping[str, str] | None = None) -> object:
@@ -204,11 +249,17 @@ class HttpClient:
             raise ProtocolError("the server did not answer with JSON", provider=provider) from None
 
 
-async def _read_some(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    try:
-        return await response.content.read(limit)
-    except (TimeoutError, aiohttp.ClientError):
-        return b""
+async def _read_some(response: aiohttp.ClientResponse, limit: int, seconds: float) -> bytes:
+    """Up to `limit` bytes of the body, whatever arrived within `seconds` if it never ends."""
+    body = bytearray()
+    with contextlib.suppress(TimeoutError, aiohttp.ClientError):
+        async with asyncio.timeout(seconds):
+            while len(body) < limit:
+                chunk = await response.content.read(limit - len(body))
+                if not chunk:
+                    break
+                body += chunk
+    return bytes(body)
 
 
 def _past(loop: asyncio.AbstractEventLoop, deadline: float | None) -> bool:
@@ -224,17 +275,34 @@ async def _deadline(deadline: float | None) -> AsyncIterator[None]:
             yield
 
 
+@dataclass
+class _Route:
+    """Which way the current hop of a request went, for naming the proxy in an error."""
+
+    provider: str
+    proxy: ProxySpec | None
+    proxied: bool = False
+
+    @property
+    def via(self) -> ProxySpec | None:
+        return self.proxy if self.proxied else None
+
+
+def _basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
 @contextlib.contextmanager
 def _translated_errors(
-    provider: str, config: NetworkConfig, proxy: ProxySpec | None, total_expired: Callable[[], bool]
+    route: _Route, config: NetworkConfig, total_expired: Callable[[], bool]
 ) -> Iterator[None]:
     """aiohttp / aiohttp-socks / OS failures inside the block → one-line `ProviderError`s."""
     try:
         yield
     except ProviderError:
         raise
-    except (aiohttp.ClientError, aiohttp_socks.ProxyError, OSError, ValueError) as exc:
+    except (aiohttp.ClientError, *SOCKS_ERRORS, OSError, ValueError) as exc:
         # OSError covers TimeoutError (what asyncio.timeout raises) and refused connections.
         raise translate_transport_error(
-            exc, provider=provider, config=config, proxy=proxy, total_expired=total_expired()
+            exc, provider=route.provider, config=config, proxy=route.via, total_expired=total_expired()
         ) from exc

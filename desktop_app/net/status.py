@@ -113,7 +113,7 @@ def error_for_status(
     if status == 429:
         return RateLimitError("too many requests", retry_after=parse_retry_after(retry_after), **common)
     if status == 404:
-        if said and _MODEL_UNKNOWN.search(said):
+        if (said and _MODEL_UNKNOWN.search(said)) or b"model_not_found" in body:
             name = f"model {model!r}" if model else "the model"
             return ModelNotFoundError(f"{name} was not found", model=model, **common)
         return EndpointNotFoundError("no API at this address", **common)  # type: ignore[arg-type]
@@ -122,15 +122,25 @@ def error_for_status(
     if status == 400 and said and _MODEL_UNKNOWN.search(said):
         name = f"model {model!r}" if model else "the model"
         return ModelNotFoundError(f"{name} was not found", model=model, **common)
-    if status == 400:
+    if status in (400, 422):
         return BadRequestError("the server rejected the request", **common)  # type: ignore[arg-type]
     return ProviderError("the request failed", **common)  # type: ignore[arg-type]
 
 
-def html_instead_of_answer(provider: str, body: bytes, content_type: str = "") -> ProtocolError:
+def html_instead_of_answer(
+    provider: str,
+    body: bytes,
+    content_type: str = "",
+    *,
+    status: int | None = None,
+    reason: str | None = None,
+) -> ProtocolError:
+    """A successful status whose body is an HTML page (a captcha, a login portal, a web site)."""
     said = server_message(body, content_type)
     return ProtocolError(
         "an HTML page arrived instead of an answer (a captcha or login page, or a wrong base URL)",
         provider=provider,
+        status=status,
+        reason=reason,
         server_message=said if said and said != "an HTML page" else None,
     )

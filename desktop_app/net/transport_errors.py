@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ssl
 from typing import TYPE_CHECKING
 
@@ -14,11 +15,15 @@ if TYPE_CHECKING:
     from desktop_app.net.proxy import ProxySpec
     from desktop_app.net.session import NetworkConfig
 
+# What aiohttp-socks raises besides aiohttp's own errors; none of them is an OSError.
+SOCKS_ERRORS = (aiohttp_socks.ProxyError, aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyTimeoutError)
+_DROPPED = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED)
+
 
 class TlsError(ConnectionError_):
     hint = (
-        "The server's certificate could not be verified. If your network inspects HTTPS, "
-        "install its certificate in the system's trust store."
+        "If your network inspects HTTPS, install its certificate in the system's trust store; "
+        "otherwise check the address."
     )
 
 
@@ -34,7 +39,7 @@ def translate_transport_error(
     proxy: ProxySpec | None,
     total_expired: bool = False,
 ) -> ProviderError:
-    via = f" through the proxy {proxy}" if proxy else ""
+    """One-line error for a failure below HTTP. `proxy` is the proxy this request went through."""
     if total_expired:
         seconds = config.total_timeout or 0.0
         return ProviderTimeoutError(
@@ -43,42 +48,83 @@ def translate_transport_error(
             limit="total",
             seconds=seconds,
         )
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+    return (
+        _timeout_error(exc, provider, config, proxy)
+        or _proxy_error(exc, provider, proxy)
+        or _other(exc, provider, proxy)
+    )
+
+
+def _timeout_error(
+    exc: BaseException, provider: str, config: NetworkConfig, proxy: ProxySpec | None
+) -> ProviderError | None:
+    via = f" through the proxy {proxy}" if proxy else ""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp_socks.ProxyTimeoutError):
         return ProviderTimeoutError(
             f"timed out connecting{via} after {config.timeout:g} s",
             provider=provider,
             limit="connect",
             seconds=config.timeout,
         )
-    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError | aiohttp_socks.ProxyTimeoutError):
+    if isinstance(exc, TimeoutError):  # aiohttp's SocketTimeoutError (sock_read) is one too
         return ProviderTimeoutError(
             f"timed out: no data for {config.timeout:g} s",
             provider=provider,
             limit="idle",
             seconds=config.timeout,
         )
+    return None
+
+
+def _proxy_error(exc: BaseException, provider: str, proxy: ProxySpec | None) -> ProviderError | None:
     if isinstance(exc, aiohttp.ClientHttpProxyError):
-        if exc.status == 407:
-            return ProxyConnectError(
-                f"the proxy {proxy} rejected the credentials (HTTP 407)", provider=provider
-            )
-        return ProxyConnectError(
-            f"the proxy {proxy} refused the connection (HTTP {exc.status})", provider=provider
-        )
+        return proxy_status_error(exc.status, provider, proxy)
     if isinstance(exc, aiohttp_socks.ProxyConnectionError | aiohttp.ClientProxyConnectionError):
         return ProxyConnectError(f"could not connect to the proxy {proxy}", provider=provider)
     if isinstance(exc, aiohttp_socks.ProxyError):
-        return ProxyConnectError(
-            f"the proxy {proxy} refused the request ({_first_line(exc)})", provider=provider
-        )
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError):
-        host = _host_of(exc)
-        return TlsError(f"secure connection to {host or 'the server'} failed", provider=provider)
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return ConnectionError_(
-            f"could not find the server {_host_of(exc) or ''}{via} (DNS lookup failed)".replace("  ", " "),
+        said = _first_line(exc)
+        if "authentication" in said.lower():
+            return _credentials_error(provider, proxy, said)
+        return ProxyConnectError(f"the proxy {proxy} refused the request ({said})", provider=provider)
+    return None
+
+
+def proxy_status_error(status: int, provider: str, proxy: ProxySpec | None) -> ProviderError:
+    """An HTTP proxy answered with an error status itself (407, 502 …), not the server behind it."""
+    if status == 407:
+        return _credentials_error(provider, proxy, "HTTP 407")
+    return ProxyConnectError(f"the proxy {proxy} refused the connection (HTTP {status})", provider=provider)
+
+
+def _credentials_error(provider: str, proxy: ProxySpec | None, detail: str) -> ProviderError:
+    if proxy is not None and proxy.username is None:
+        what = f"the proxy {proxy} requires a user name and password ({detail})"
+    else:
+        what = f"the proxy {proxy} rejected the credentials ({detail})"
+    return ProxyConnectError(what, provider=provider)
+
+
+def _other(exc: BaseException, provider: str, proxy: ProxySpec | None) -> ProviderError:
+    via = f" through the proxy {proxy}" if proxy else ""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        reason = getattr(exc.certificate_error, "verify_message", "") or _first_line(exc.certificate_error)
+        return TlsError(
+            f"the certificate of {_host_of(exc) or 'the server'} could not be verified ({reason})",
             provider=provider,
         )
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TlsError(
+            f"the server's certificate could not be verified ({exc.verify_message or _first_line(exc)})",
+            provider=provider,
+        )
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
+        host = _host_of(exc)
+        return TlsError(
+            f"secure connection to {host or 'the server'} failed ({_first_line(exc)})", provider=provider
+        )
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        host = exc.host if proxy is None else f"{exc.host} (the proxy)"
+        return ConnectionError_(f"could not find the server {host}: the DNS lookup failed", provider=provider)
     if isinstance(exc, aiohttp.ClientConnectorError):
         target = _host_of(exc)
         if isinstance(exc.os_error, ConnectionRefusedError):
@@ -88,19 +134,24 @@ def translate_transport_error(
         return ConnectionError_(
             f"could not connect to {target}{via} ({_first_line(exc.os_error)})", provider=provider
         )
-    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | ConnectionResetError):
+    if _is_dropped_connection(exc):
         return ConnectionError_("the connection was closed before the answer was complete", provider=provider)
-    if isinstance(exc, aiohttp.InvalidURL | ValueError) and not isinstance(exc, aiohttp.ClientError):
-        return ProtocolError(f"invalid request: {_first_line(exc)}", provider=provider)
     if isinstance(exc, aiohttp.InvalidURL):
-        return ConnectionError_(f"the address {exc.url} is not a valid URL", provider=provider)
+        return ProtocolError(f"the address {exc.url} is not a valid URL", provider=provider)
+    if isinstance(exc, ValueError) and not isinstance(exc, aiohttp.ClientError):
+        return ProtocolError(f"invalid request: {_first_line(exc)}", provider=provider)
     return ConnectionError_(f"network error: {_first_line(exc)}", provider=provider)
 
 
+def _is_dropped_connection(exc: BaseException) -> bool:
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | ConnectionResetError):
+        return True
+    return isinstance(exc, aiohttp.ClientOSError) and exc.errno in _DROPPED
+
+
 def _host_of(exc: BaseException) -> str:
-    key = getattr(exc, "_conn_key", None) or getattr(exc, "conn_key", None)
-    if key is not None and getattr(key, "host", None):
-        return f"{key.host}:{key.port}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"{exc.host}:{exc.port}"
     return ""
 
 
