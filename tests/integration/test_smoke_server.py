@@ -4,8 +4,8 @@ import contextlib
 
 from aiohttp import web
 
-from desktop_app.core.messages import ChatRequest, Message, Role
 from desktop_app.core.events import TextDelta
+from desktop_app.core.messages import ChatRequest, Message, Role
 from desktop_app.providers.yqcloud import Yqcloud
 from tests.support.server import ScriptedServer, stream_chunks
 
