@@ -1,0 +1,387 @@
+"""The `parley` command line (contract: shared/spec/cli.md).
+
+    parley ask [--provider NAME] [--base-url URL] [--model M] [--system TEXT] [--timeout S]
+               [--proxy URL | --no-proxy] [--no-save] [--data-dir PATH] PROMPT|-
+    parley [--data-dir PATH] [--quick]      the desktop app
+    parley --selftest | --version
+
+`ask` streams one answer to stdout, exactly as received, flushed as it arrives, then one newline.
+Exit codes: 0 done (also when stdout was closed by the reader, e.g. `| head`); 1 failure, one line
+on stderr; 2 usage error (bad option values, including a malformed `--proxy` or `--base-url`, an
+unknown provider or an empty prompt); 130 interrupted (Ctrl+C), the partial answer saved as
+stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import importlib
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import BinaryIO, Final, NoReturn, cast
+from urllib.parse import urlsplit
+
+from desktop_app import __version__
+from desktop_app.compose import API_KEY_ENV, NetworkOverrides, UnknownProviderError, build_services
+from desktop_app.core.errors import ConfigurationError, HistoryError, ParleyError, ProviderError
+from desktop_app.core.events import TextDelta
+from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
+from desktop_app.core.ports import ChatProvider, HistoryStore
+from desktop_app.logs import Redactor, setup_logging
+from desktop_app.net.proxy import parse_proxy
+from desktop_app.storage.paths import resolve_paths
+
+log = logging.getLogger(__name__)
+
+EXIT_OK: Final = 0
+EXIT_FAILURE: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130
+SAVE_INTERVAL: Final = 0.5  # seconds: the most a `kill -9` can lose of a streaming answer
+
+
+def report(line: str, redact: Callable[[str], str] | None = None) -> None:
+    """One line on stderr, with anything shaped like a secret masked."""
+    redact = redact or Redactor()
+    if sys.stderr is None:  # a windowed executable has no stderr
+        return
+    text = f"parley: {redact(' '.join(line.split()))}\n"
+    # A redirected stderr on Windows may be a legacy code page without "→" or "—".
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    text = text.encode(encoding, errors="replace").decode(encoding)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: errors a user causes are one clear line.
+        report(f"error: {message} (see {self.prog} --help)")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 86_400):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, e.g. 30")
+    return value
+
+
+def _proxy_url(text: str) -> str:
+    try:
+        parse_proxy(text)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _base_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// address")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="parley", description="Parley: a desktop chat client for large language models.")
+    parser.add_argument("--version", action="version", version=f"parley {__version__}")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--selftest", action="store_true", help="check Qt, networking, settings, keychain, history"
+    )
+    mode.add_argument("--quick", action="store_true", help="open the quick prompt of the running app")
+    data_help = "keep settings, history and logs in this folder (portable installs, tests)"
+    parser.add_argument("--data-dir", type=Path, metavar="PATH", help=data_help)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    ask = commands.add_parser(
+        "ask",
+        help="stream one answer to stdout, no window",
+        description="Stream one answer to stdout. Exit 0 done, 1 failure, 2 usage error, 130 Ctrl+C.",
+    )
+    ask.add_argument("--data-dir", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=data_help)
+    ask.add_argument(
+        "--provider",
+        metavar="NAME",
+        help="yqcloud, openai, ollama, a preset or a saved profile (default: the saved one, else yqcloud)",
+    )
+    ask.add_argument(
+        "--base-url",
+        metavar="URL",
+        type=_base_url,
+        help="openai: the API base incl. /v1; ollama: the server root; yqcloud: the endpoint URL",
+    )
+    ask.add_argument("--model", metavar="NAME", help="model id (yqcloud has one model)")
+    ask.add_argument("--system", metavar="TEXT", help="system message")
+    ask.add_argument("--timeout", metavar="SECONDS", type=_seconds, help="connect and idle timeout")
+    proxy = ask.add_mutually_exclusive_group()
+    proxy.add_argument("--proxy", metavar="URL", type=_proxy_url, help="proxy for every request")
+    proxy.add_argument("--no-proxy", action="store_true", help="ignore the saved proxy")
+    ask.add_argument("--no-save", action="store_true", help="do not save this exchange to history")
+    ask.add_argument("prompt", metavar="PROMPT", help="the question, or - to read it from stdin")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on usage errors, 0 after --version
+    if args.command == "ask":
+        if args.selftest or args.quick:
+            parser.error("ask cannot be combined with --selftest or --quick")
+        return run_ask(args)
+    if args.selftest:
+        report("--selftest is not available yet")
+        return EXIT_FAILURE
+    return start_gui(args.data_dir, quick=args.quick)
+
+
+def start_gui(data_dir: Path | None, *, quick: bool = False) -> int:
+    """Hand over to the desktop app (`desktop_app.app.main(data_dir=..., quick=...)`)."""
+    try:
+        app = importlib.import_module("desktop_app.app")
+    except ModuleNotFoundError as exc:
+        if exc.name != "desktop_app.app":
+            raise
+        report("the desktop app is not built yet; use `parley ask PROMPT`")
+        return EXIT_FAILURE
+    except ImportError as exc:  # Qt's libraries missing on this system, typically
+        report(f"the desktop app cannot start: {exc}")
+        return EXIT_FAILURE
+    run = cast(Callable[..., int], app.main)
+    return int(run(data_dir=data_dir, quick=quick))
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    try:
+        prompt = _read_prompt(args.prompt)
+        if not prompt.strip():
+            report("error: the prompt is empty (see parley ask --help)")
+            return EXIT_USAGE
+        return asyncio.run(_ask(args, prompt))
+    except KeyboardInterrupt:  # asyncio.run turns Ctrl+C into this after the stream was stopped
+        return EXIT_INTERRUPTED
+
+
+def _read_prompt(argument: str) -> str:
+    if argument != "-":
+        return argument
+    if sys.stdin is None:
+        return ""
+    # Bytes, decoded as UTF-8 whatever the locale; the final newline of a piped file is not prose.
+    return sys.stdin.buffer.read().decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+async def _ask(args: argparse.Namespace, prompt: str) -> int:
+    redactor = Redactor([os.environ.get(API_KEY_ENV, "")])
+    data_dir: Path | None = args.data_dir
+    try:
+        log_file = resolve_paths(data_dir).log_file
+    except OSError as exc:
+        report(str(exc), redactor)
+        return EXIT_FAILURE
+    handler = setup_logging(log_file, redactor)
+    try:
+        return await _ask_logged(args, prompt, redactor)
+    except Exception as exc:  # a bug: the traceback goes to the log, the user gets one line
+        log.exception("parley ask failed")
+        report(f"unexpected error ({type(exc).__name__}); details in {log_file}", redactor)
+        return EXIT_FAILURE
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+
+async def _ask_logged(args: argparse.Namespace, prompt: str, redactor: Redactor) -> int:
+    overrides = NetworkOverrides(proxy=args.proxy, no_proxy=args.no_proxy, timeout=args.timeout)
+    try:
+        services = await build_services(
+            args.data_dir, network=overrides, open_history=not args.no_save, redactor=redactor
+        )
+    except HistoryError as exc:
+        report(f"{exc}; use --no-save to answer without saving", redactor)
+        return EXIT_FAILURE
+    except ParleyError as exc:
+        report(str(exc), redactor)
+        return EXIT_FAILURE
+    try:
+        try:
+            profile = services.resolve_profile(args.provider)
+        except UnknownProviderError as exc:
+            report(f"error: {exc}", redactor)
+            return EXIT_USAGE
+        try:
+            provider = await services.provider_for(profile, base_url=args.base_url)
+        except ParleyError as exc:
+            report(str(exc), redactor)
+            return EXIT_FAILURE
+        system = args.system or ""
+        messages = ((Message(Role.SYSTEM, system),) if system else ()) + (Message(Role.USER, prompt),)
+        request = ChatRequest(messages, model=args.model or profile.model)
+        recorder = None
+        if services.history is not None:
+            recorder = AnswerRecorder(services.history)
+            try:
+                recorder.start(prompt, system=system, provider=provider.name, model=request.model)
+            except HistoryError as exc:
+                report(f"{exc}; use --no-save to answer without saving", redactor)
+                return EXIT_FAILURE
+        status = await _stream_answer(provider, request, StdoutSink(_stdout()), recorder, redactor)
+        if recorder is not None and recorder.failure is not None and status == EXIT_OK:
+            report(f"the answer was printed but not saved to history: {recorder.failure}", redactor)
+            return EXIT_FAILURE
+        return status
+    finally:
+        await services.aclose()
+
+
+async def _stream_answer(
+    provider: ChatProvider,
+    request: ChatRequest,
+    sink: StdoutSink,
+    recorder: AnswerRecorder | None,
+    redactor: Redactor,
+) -> int:
+    def finish(status: MessageStatus, error: str | None = None) -> None:
+        if recorder is not None:
+            recorder.finish(status, error)
+
+    try:
+        async with contextlib.aclosing(provider.stream(request)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta) and event.text:
+                    if recorder is not None:
+                        recorder.add(event.text)
+                    sink.write(event.text)
+    except StdoutClosedError:
+        # The reader went away (`| head`): leaving the block closed the connection.
+        finish(MessageStatus.STOPPED)
+        return EXIT_OK
+    except asyncio.CancelledError:  # Ctrl+C: asyncio.run cancels this task
+        finish(MessageStatus.STOPPED)
+        sink.end_line()
+        raise
+    except ProviderError as exc:
+        message = redactor(str(exc))
+        finish(MessageStatus.ERROR, message)
+        sink.end_line()
+        report(message, redactor)
+        return EXIT_FAILURE
+    finish(MessageStatus.COMPLETE)
+    sink.finish()
+    return EXIT_OK
+
+
+def _stdout() -> BinaryIO | None:
+    return sys.stdout.buffer if sys.stdout is not None else None  # None: a windowed executable
+
+
+class StdoutClosedError(Exception):
+    """The reader closed stdout (EPIPE)."""
+
+
+class StdoutSink:
+    """Answer text to stdout as UTF-8, flushed per piece. A closed pipe raises `StdoutClosedError`
+    once; stdout is then pointed at the null device so the interpreter's own final flush cannot
+    print "Exception ignored ... BrokenPipeError" on stderr."""
+
+    def __init__(self, out: BinaryIO | None) -> None:
+        self._out = out
+        self._wrote = False
+
+    def write(self, text: str) -> None:
+        if self._out is None:
+            return
+        try:
+            self._out.write(text.encode("utf-8", errors="replace"))
+            self._out.flush()
+        except OSError as exc:
+            # EPIPE on POSIX; Windows reports a closed pipe as EINVAL.
+            if not isinstance(exc, BrokenPipeError) and exc.errno not in (errno.EPIPE, errno.EINVAL):
+                raise
+            self._out = None
+            _silence_stdout()
+            raise StdoutClosedError from None
+        self._wrote = self._wrote or bool(text)
+
+    def finish(self) -> None:
+        """The one trailing newline after a complete answer."""
+        with contextlib.suppress(StdoutClosedError):
+            self.write("\n")
+
+    def end_line(self) -> None:
+        """After a cut answer: end the partial line so the shell prompt starts on its own line."""
+        if self._wrote:
+            self.finish()
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class AnswerRecorder:
+    """Saves the exchange to history while it streams: the growing answer at least every
+    `interval` seconds (a timer, so a stalled stream still has its last text saved), and its
+    final status at the end. A history failure does not stop the answer; it is kept in `failure`."""
+
+    def __init__(self, history: HistoryStore, *, interval: float = SAVE_INTERVAL) -> None:
+        self._history = history
+        self._interval = interval
+        self._message_id: int | None = None
+        self._parts: list[str] = []
+        self._dirty = False
+        self._last_save = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self.failure: HistoryError | None = None
+
+    def start(self, prompt: str, *, system: str, provider: str, model: str) -> None:
+        conversation = self._history.new_conversation(system_prompt=system)
+        self._history.append_message(conversation, Role.USER, prompt)
+        self._message_id = self._history.append_message(
+            conversation, Role.ASSISTANT, "", status=MessageStatus.STREAMING, provider=provider, model=model
+        )
+        self._last_save = asyncio.get_running_loop().time()
+
+    def add(self, text: str) -> None:
+        self._parts.append(text)
+        self._dirty = True
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, self._last_save + self._interval - loop.time())
+            self._timer = loop.call_later(delay, self._save)
+
+    def _save(self) -> None:
+        self._timer = None
+        if self._dirty:
+            self._write(None, None)
+
+    def finish(self, status: MessageStatus, error: str | None = None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._write(status, error)
+
+    def _write(self, status: MessageStatus | None, error: str | None) -> None:
+        if self._message_id is None:
+            return
+        text = "".join(self._parts)
+        self._parts = [text]
+        try:
+            self._history.update_message(self._message_id, text, status=status, error=error)
+        except HistoryError as exc:
+            log.warning("Saving the answer failed: %s", exc)
+            self.failure = self.failure or exc
+        self._dirty = False
+        self._last_save = asyncio.get_running_loop().time()

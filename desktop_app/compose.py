@@ -1,0 +1,206 @@
+"""The composition root: the one place Parley's widget-free services are built.
+
+`build_services(data_dir)` gives settings, the keychain, history and an HTTP client configured
+from the settings (proxy, timeouts); `Services.provider_for(...)` turns a profile into a provider
+with its API key. The GUI (`app.py`) and the CLI (`cli.py`) both start here; nothing else
+constructs services, and nothing here is global.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from desktop_app.core.errors import ConfigurationError, ParleyError, SecretStoreError
+from desktop_app.core.ports import ChatProvider, HistoryStore, SecretStore
+from desktop_app.core.preferences import ProviderProfile, ProxyMode
+from desktop_app.logs import Redactor
+from desktop_app.net.session import HttpClient, NetworkConfig
+from desktop_app.providers.registry import PRESETS, ProviderKind, create_provider
+from desktop_app.storage.history import SqliteHistory
+from desktop_app.storage.paths import AppPaths, resolve_paths
+from desktop_app.storage.secrets import KeyringSecrets
+from desktop_app.storage.settings import Keys, Settings
+
+log = logging.getLogger(__name__)
+
+API_KEY_ENV: Final = "PARLEY_API_KEY"
+PROXY_PASSWORD_KEY: Final = "proxy_password"  # noqa: S105 - the entry name, not a password
+DEFAULT_PROVIDER: Final = "yqcloud"
+# Kinds whose requests carry an API key; the others never get one, so no keychain is needed.
+_KEYED_KINDS: Final = frozenset({ProviderKind.OPENAI.value})
+
+
+def api_key_entry(profile_id: str) -> str:
+    """The keychain entry holding a profile's API key."""
+    return f"api_key/{profile_id}"
+
+
+class UnknownProviderError(ConfigurationError):
+    """A provider name that is neither a kind, a preset nor a saved profile (a usage error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkOverrides:
+    """Command-line network options. An explicit proxy applies to every target, loopback too."""
+
+    proxy: str | None = None
+    no_proxy: bool = False
+    timeout: float | None = None
+
+
+@dataclass
+class Services:
+    paths: AppPaths
+    settings: Settings
+    secrets: SecretStore
+    http: HttpClient
+    redactor: Redactor
+    history: HistoryStore | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _retired: list[HttpClient] = field(default_factory=list, repr=False)
+
+    def resolve_profile(self, name: str | None = None) -> ProviderProfile:
+        """The profile for a `--provider` name: a saved profile (by id, then by label), else a
+        built-in kind or preset; None means the saved current profile, else Yqcloud.
+        Raises `UnknownProviderError` naming what would work."""
+        saved = self.settings.profiles()
+        if name is None:
+            name = DEFAULT_PROVIDER
+            current = self.settings.current_profile()
+            if current is not None:
+                return current
+        by_id = next((p for p in saved if p.id == name), None)
+        by_label = next((p for p in saved if p.label.casefold() == name.casefold()), None)
+        found = by_id or by_label or _builtin(name)
+        if found is None:
+            names = [p.id for p in PRESETS] + [p.id for p in saved]
+            raise UnknownProviderError(f"Unknown provider {name!r}; use one of {', '.join(names)}.")
+        return found
+
+    async def api_key_for(self, profile: ProviderProfile) -> str | None:
+        """PARLEY_API_KEY if set, else the keychain entry of this profile. An unavailable keychain
+        means no key (logged): a provider that needs one will say so when the server refuses."""
+        if profile.kind not in _KEYED_KINDS:
+            return None
+        key = self.env.get(API_KEY_ENV, "").strip()
+        if not key:
+            try:
+                key = await self.secrets.get(api_key_entry(profile.id)) or ""
+            except SecretStoreError as exc:
+                log.info("No API key for %s from the keychain: %s", profile.id, exc)
+                return None
+        self.redactor.add(key)
+        return key or None
+
+    async def provider_for(
+        self, profile: ProviderProfile | str | None = None, *, base_url: str | None = None
+    ) -> ChatProvider:
+        """A configured provider for a profile (or a `--provider` name). Its API key is fetched
+        here and handed only to this provider's own requests."""
+        if not isinstance(profile, ProviderProfile):
+            profile = self.resolve_profile(profile)
+        builtin = _builtin(profile.id) == profile
+        # A built-in preset pointed elsewhere is no longer "OpenAI": let the kind name it.
+        name = None if builtin and base_url else profile.label or None
+        return create_provider(
+            profile.kind,
+            http=self.http,
+            base_url=base_url or profile.base_url,
+            api_key=await self.api_key_for(profile),
+            name=name,
+        )
+
+    async def reload_network(self) -> None:
+        """Apply changed network settings (Preferences → Network). Providers made after this use
+        a new client; those made before keep the old one, so an answer in progress is not cut.
+        Old clients are closed by `aclose()`."""
+        config = await network_config(self.settings, self.secrets)
+        self._retired.append(self.http)
+        self.http = HttpClient(config)
+
+    async def aclose(self) -> None:
+        clients, self._retired = [*self._retired, self.http], []
+        try:
+            for client in clients:
+                await client.aclose()
+        finally:
+            if self.history is not None:
+                history, self.history = self.history, None
+                history.close()
+
+
+def _builtin(name: str) -> ProviderProfile | None:
+    preset = next((p for p in PRESETS if p.id == name.lower()), None)
+    if preset is None:
+        return None
+    label = "Yqcloud" if preset.kind is ProviderKind.YQCLOUD else preset.label
+    return ProviderProfile(preset.id, preset.kind.value, label, preset.base_url, preset.default_model)
+
+
+async def network_config(
+    settings: Settings, secrets: SecretStore, overrides: NetworkOverrides | None = None
+) -> NetworkConfig:
+    """The HTTP client's configuration from the settings, with command-line overrides on top.
+    The proxy password is read from the keychain only when a manual proxy has a user."""
+    overrides = overrides or NetworkOverrides()
+    timeout = overrides.timeout if overrides.timeout is not None else float(settings.get(Keys.TIMEOUT))
+    total = float(settings.get(Keys.TOTAL_TIMEOUT)) or None
+    if overrides.no_proxy:
+        return NetworkConfig(proxy=None, timeout=timeout, total_timeout=total)
+    if overrides.proxy is not None:
+        return NetworkConfig(proxy=overrides.proxy, timeout=timeout, total_timeout=total, proxy_loopback=True)
+    password = None
+    if settings.get(Keys.PROXY_MODE) is ProxyMode.MANUAL and settings.get(Keys.PROXY_USER):
+        try:
+            password = await secrets.get(PROXY_PASSWORD_KEY)
+        except SecretStoreError as exc:
+            raise ConfigurationError(f"The proxy password could not be read: {exc}") from None
+    return NetworkConfig(
+        proxy=settings.proxy_url(password),
+        timeout=timeout,
+        total_timeout=total,
+        proxy_loopback=settings.get(Keys.PROXY_LOOPBACK),
+    )
+
+
+async def build_services(
+    data_dir: Path | None = None,
+    *,
+    network: NetworkOverrides | None = None,
+    open_history: bool = True,
+    secrets: SecretStore | None = None,
+    redactor: Redactor | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Services:
+    """Build every service for `data_dir` (None: the OS locations). Raises `ParleyError`
+    subclasses with one line: a folder that cannot be created, a bad saved proxy, an unreadable
+    history file (`open_history=False` skips history, e.g. `parley ask --no-save`)."""
+    paths = resolve_paths(data_dir)
+    try:
+        paths.ensure()
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot create the folder for Parley's data: {exc}") from None
+    settings = Settings(paths.settings_file)
+    secrets = secrets if secrets is not None else KeyringSecrets()
+    redactor = redactor if redactor is not None else Redactor()
+    http = HttpClient(await network_config(settings, secrets, network))  # validates the proxy URL
+    services = Services(
+        paths=paths,
+        settings=settings,
+        secrets=secrets,
+        http=http,
+        redactor=redactor,
+        env=dict(os.environ) if env is None else dict(env),
+    )
+    if open_history:
+        try:
+            services.history = SqliteHistory(paths.history_file)
+        except ParleyError:
+            await http.aclose()
+            raise
+    return services

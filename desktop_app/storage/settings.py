@@ -1,0 +1,400 @@
+"""Typed settings over `QSettings` in INI format at an injected path.
+
+Every key is declared once below with its type, default and valid values. Raw values are
+validated here, not by `QSettings.value(k, default, type=int)` (which turns "abc" into 0
+silently): a corrupt or out-of-range value falls back to its default with a log line, and a file
+that is not INI text at all is moved aside, never a crash. Secrets never live here (the proxy
+password and API keys are in the keychain).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final, Generic, TypeVar
+from urllib.parse import quote, urlsplit
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from desktop_app.core.errors import ConfigurationError, ParleyError
+from desktop_app.core.preferences import (
+    Preferences,
+    ProviderProfile,
+    ProxyMode,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Final = 1
+PROVIDER_KINDS: Final = ("yqcloud", "openai", "ollama")  # = providers.registry.ProviderKind values
+_PROFILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_MAX_TEXT = 4096
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+_DEFAULTS: Final = Preferences()  # defaults are declared once, on the plain-data side
+
+
+class SettingsWriteError(ParleyError):
+    """The settings file could not be written; the message is one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Key(Generic[T]):
+    """One setting. `parse` turns a raw stored value (or a typed one) into `T` or raises
+    `ValueError` saying what was expected; `encode` turns `T` into what QSettings stores."""
+
+    name: str
+    default: T
+    parse: Callable[[object], T]
+    encode: Callable[[T], object] = lambda value: value
+
+
+def _int_parser(low: int, high: int) -> Callable[[object], int]:
+    def parse(raw: object) -> int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", raw):
+            value = int(raw)
+        else:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def int_key(name: str, default: int, low: int, high: int) -> Key[int]:
+    return Key(name, default, _int_parser(low, high))
+
+
+def enum_key(name: str, default: E) -> Key[E]:
+    kind = type(default)
+
+    def parse(raw: object) -> E:
+        if isinstance(raw, kind):
+            return raw
+        if isinstance(raw, str) and raw in kind._value2member_map_:
+            return kind(raw)
+        raise ValueError(f"expected one of {', '.join(m.value for m in kind)}")
+
+    return Key(name, default, parse, lambda value: value.value)
+
+
+def _text(raw: object) -> str:
+    if not isinstance(raw, str) or len(raw) > _MAX_TEXT or any(c in raw for c in "\r\n\0"):
+        raise ValueError("expected one line of text")
+    return raw
+
+
+def text_key(name: str, default: str = "") -> Key[str]:
+    return Key(name, default, _text)
+
+
+def _bool(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false", "1", "0"):
+        return raw.strip().lower() in ("true", "1")
+    raise ValueError("expected true or false")
+
+
+def bool_key(name: str, default: bool) -> Key[bool]:
+    return Key(name, default, _bool)
+
+
+def _bytes(raw: object) -> bytes:
+    if isinstance(raw, QByteArray):
+        return bytes(raw.data())
+    if isinstance(raw, bytes):
+        return raw
+    if raw == "":
+        return b""
+    raise ValueError("expected binary data")
+
+
+def bytes_key(name: str) -> Key[bytes]:
+    # QByteArray, not bytes: PySide would pickle a Python bytes object into the file.
+    return Key(name, b"", _bytes, QByteArray)
+
+
+class Keys:
+    """Every key Parley stores, with its default (from `Preferences`) and valid values."""
+
+    SCHEMA = int_key("meta/schema_version", SCHEMA_VERSION, 0, 1_000_000)
+
+    PROXY_MODE = enum_key("network/proxy_mode", _DEFAULTS.proxy_mode)
+    PROXY_TYPE = enum_key("network/proxy_type", _DEFAULTS.proxy_type)
+    PROXY_HOST = text_key("network/proxy_host", _DEFAULTS.proxy_host)
+    PROXY_PORT = int_key("network/proxy_port", _DEFAULTS.proxy_port, 1, 65535)
+    PROXY_USER = text_key("network/proxy_user", _DEFAULTS.proxy_user)
+    # A saved proxy skips local model servers (127.0.0.1, localhost) unless this is on.
+    PROXY_LOOPBACK = bool_key("network/proxy_loopback", False)
+    TIMEOUT = int_key("network/timeout", _DEFAULTS.timeout, 1, 3600)
+    TOTAL_TIMEOUT = int_key("network/total_timeout", _DEFAULTS.total_timeout, 0, 86_400)  # 0 = off
+
+    CURRENT_PROFILE = text_key("provider/current", _DEFAULTS.current_profile)  # "" = none saved
+
+    THEME = enum_key("ui/theme", _DEFAULTS.theme)
+    LANGUAGE = enum_key("ui/language", _DEFAULTS.language)
+    SEND_KEY = enum_key("ui/send_key", _DEFAULTS.send_key)
+    FONT_SIZE = int_key("ui/font_size", _DEFAULTS.font_size, 6, 72)
+    HOTKEY = text_key("ui/hotkey", _DEFAULTS.hotkey)
+    CLOSE_TO_TRAY = bool_key("ui/close_to_tray", _DEFAULTS.close_to_tray)
+    NOTIFY_WHEN_DONE = bool_key("ui/notify_when_done", _DEFAULTS.notify_when_done)
+
+    WINDOW_GEOMETRY = bytes_key("window/geometry")
+    SPLITTER_STATE = bytes_key("window/splitter")
+
+
+# Preferences field → its key (profiles are stored as an array, below).
+_PREFERENCE_KEYS: Final[Mapping[str, Key[Any]]] = {
+    "proxy_mode": Keys.PROXY_MODE,
+    "proxy_type": Keys.PROXY_TYPE,
+    "proxy_host": Keys.PROXY_HOST,
+    "proxy_port": Keys.PROXY_PORT,
+    "proxy_user": Keys.PROXY_USER,
+    "timeout": Keys.TIMEOUT,
+    "total_timeout": Keys.TOTAL_TIMEOUT,
+    "current_profile": Keys.CURRENT_PROFILE,
+    "theme": Keys.THEME,
+    "language": Keys.LANGUAGE,
+    "send_key": Keys.SEND_KEY,
+    "font_size": Keys.FONT_SIZE,
+    "hotkey": Keys.HOTKEY,
+    "close_to_tray": Keys.CLOSE_TO_TRAY,
+    "notify_when_done": Keys.NOTIFY_WHEN_DONE,
+}
+
+
+PROFILES_ARRAY: Final = "provider/profiles"
+_PROFILE_FIELDS: Final = ("id", "kind", "label", "base_url", "model")
+
+
+def validate_profile(profile: ProviderProfile) -> ProviderProfile:
+    """The profile itself, or `ValueError` saying which field is wrong."""
+    if not _PROFILE_ID.fullmatch(profile.id):
+        raise ValueError(f"id {profile.id!r} must be letters, digits, '.', '_' or '-'")
+    if profile.kind not in PROVIDER_KINDS:
+        raise ValueError(f"kind {profile.kind!r} is not one of {', '.join(PROVIDER_KINDS)}")
+    for text in (profile.label, profile.model, profile.base_url):
+        _text(text)
+    if profile.base_url:
+        parts = urlsplit(profile.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base URL {profile.base_url!r} must be an http:// or https:// address")
+    return profile
+
+
+SystemProxies = Callable[[], Mapping[str, str]]
+
+
+class Settings:
+    """All of Parley's settings in one INI file (`core.ports.SettingsStore`). Reads never raise;
+    writes raise `SettingsWriteError` (one line) when the file cannot be written."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        _move_aside_if_not_text(path)
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+        if self._qs.status() == QSettings.Status.FormatError:
+            log.warning("Settings file %s has format errors; unreadable entries use defaults", path)
+        elif self._qs.status() == QSettings.Status.AccessError:
+            log.warning("Settings file %s cannot be read; using defaults", path)
+        stored = self.get(Keys.SCHEMA)
+        if stored > SCHEMA_VERSION:
+            log.warning("Settings come from a newer Parley (schema %d); keys it added are ignored", stored)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def get(self, key: Key[T]) -> T:
+        raw = self._qs.value(key.name)
+        if raw is None:
+            return key.default
+        try:
+            return key.parse(raw)
+        except ValueError as exc:
+            log.warning("Setting %s = %.60r is not valid (%s); using %r", key.name, raw, exc, key.default)
+            return key.default
+
+    def set(self, key: Key[T], value: T) -> None:
+        self.update({key: value})
+
+    def update(self, values: Mapping[Key[Any], object]) -> None:
+        """Validate every value first (`ConfigurationError` names the bad one), then write them
+        all and sync once."""
+        checked = [(key, _checked(key, value)) for key, value in values.items()]
+        for key, value in checked:
+            self._qs.setValue(key.name, key.encode(value))
+        self._sync()
+
+    def reset(self, key: Key[Any]) -> None:
+        self._qs.remove(key.name)
+        self._sync()
+
+    def _sync(self) -> None:
+        if self._qs.value(Keys.SCHEMA.name) is None:
+            self._qs.setValue(Keys.SCHEMA.name, SCHEMA_VERSION)
+        self._qs.sync()
+        if self._qs.status() == QSettings.Status.AccessError:
+            raise SettingsWriteError(
+                f"Could not save settings to {self._path}: the file or its folder is not writable; "
+                "changes last only until Parley closes."
+            )
+
+    # SettingsStore ----------------------------------------------------------------------------
+
+    def load(self) -> Preferences:
+        values = {name: self.get(key) for name, key in _PREFERENCE_KEYS.items()}
+        return Preferences(profiles=tuple(self.profiles()), **values)
+
+    def save(self, preferences: Preferences) -> None:
+        """Write every preference, validated first: nothing is written if one is invalid."""
+        values = {key: _checked(key, getattr(preferences, name)) for name, key in _PREFERENCE_KEYS.items()}
+        self.set_profiles(list(preferences.profiles), sync=False)
+        self.update(values)
+
+    def window_state(self) -> tuple[bytes, bytes]:
+        return self.get(Keys.WINDOW_GEOMETRY), self.get(Keys.SPLITTER_STATE)
+
+    def save_window_state(self, geometry: bytes, splitter: bytes) -> None:
+        self.update({Keys.WINDOW_GEOMETRY: geometry, Keys.SPLITTER_STATE: splitter})
+
+    # Provider profiles ------------------------------------------------------------------------
+
+    def profiles(self) -> list[ProviderProfile]:
+        """The saved profiles in order; an invalid or duplicate entry is skipped with a log line."""
+        found: list[ProviderProfile] = []
+        size = self._qs.beginReadArray(PROFILES_ARRAY)
+        try:
+            for index in range(min(size, 1000)):
+                self._qs.setArrayIndex(index)
+                try:
+                    profile = self._read_profile()
+                except ValueError as exc:
+                    log.warning("Provider profile #%d is not valid (%s); skipped", index + 1, exc)
+                    continue
+                if any(p.id == profile.id for p in found):
+                    log.warning("Provider profile id %r appears twice; the second is skipped", profile.id)
+                    continue
+                found.append(profile)
+        finally:
+            self._qs.endArray()
+        return found
+
+    def _read_profile(self) -> ProviderProfile:
+        fields = {name: self._qs.value(name, "") for name in _PROFILE_FIELDS}
+        bad = [name for name, value in fields.items() if not isinstance(value, str)]
+        if bad:
+            raise ValueError(f"{bad[0]} is not text")
+        return validate_profile(ProviderProfile(**fields))  # type: ignore[arg-type]
+
+    def set_profiles(self, profiles: list[ProviderProfile], *, sync: bool = True) -> None:
+        try:
+            checked = [validate_profile(p) for p in profiles]
+        except ValueError as exc:
+            raise ConfigurationError(f"Provider profile not saved: {exc}.") from None
+        ids = [p.id for p in checked]
+        if len(set(ids)) != len(ids):
+            raise ConfigurationError("Provider profiles not saved: two profiles have the same id.")
+        self._qs.remove(PROFILES_ARRAY)
+        self._qs.beginWriteArray(PROFILES_ARRAY, len(checked))
+        for index, profile in enumerate(checked):
+            self._qs.setArrayIndex(index)
+            for name in _PROFILE_FIELDS:
+                self._qs.setValue(name, getattr(profile, name))
+        self._qs.endArray()
+        if sync:
+            self._sync()
+
+    def profile(self, profile_id: str) -> ProviderProfile | None:
+        return next((p for p in self.profiles() if p.id == profile_id), None)
+
+    def current_profile(self) -> ProviderProfile | None:
+        """The saved current profile, or None when none is saved (or it no longer exists)."""
+        current = self.get(Keys.CURRENT_PROFILE)
+        if not current:
+            return None
+        found = self.profile(current)
+        if found is None:
+            log.warning("The current provider %r has no saved profile; using the default", current)
+        return found
+
+    # Network ----------------------------------------------------------------------------------
+
+    def proxy_url(
+        self, password: str | None = None, *, system_proxies: SystemProxies = urllib.request.getproxies
+    ) -> str | None:
+        """The proxy URL the settings describe (`password` from the keychain), or None for none.
+
+        "system" reads the OS or environment proxy. Raises `ConfigurationError` when a manual
+        proxy is selected without a host: going direct instead would be a silent privacy leak.
+        """
+        mode = self.get(Keys.PROXY_MODE)
+        if mode is ProxyMode.OFF:
+            return None
+        if mode is ProxyMode.SYSTEM:
+            return system_proxy(system_proxies())
+        host = self.get(Keys.PROXY_HOST).strip()
+        if not host:
+            raise ConfigurationError(
+                "A manual proxy is selected but no proxy host is set; fix it in Preferences → Network."
+            )
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 literal
+        user = self.get(Keys.PROXY_USER)
+        credentials = ""
+        if user:
+            secret = f":{quote(password, safe='')}" if password else ""
+            credentials = f"{quote(user, safe='')}{secret}@"
+        return f"{self.get(Keys.PROXY_TYPE).value}://{credentials}{host}:{self.get(Keys.PROXY_PORT)}"
+
+
+def system_proxy(proxies: Mapping[str, str]) -> str | None:
+    """The proxy to use from `urllib.request.getproxies()`-style data: https, then http, then all
+    (Parley's APIs are mostly https). A bare `host:port` means an HTTP proxy."""
+    for scheme in ("https", "http", "all"):
+        url = proxies.get(scheme, "").strip()
+        if url:
+            return url if "://" in url else f"http://{url}"
+    return None
+
+
+def _checked(key: Key[T], value: object) -> T:
+    try:
+        return key.parse(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"Setting {key.name} not saved: {exc}.") from None
+
+
+def _move_aside_if_not_text(path: Path) -> None:
+    """A settings file that is not text (binary garbage, a different format) would be read as
+    nonsense keys and kept forever: rename it to `<name>.corrupt` and start from defaults."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.warning("Settings file %s cannot be read (%s); using defaults", path, exc.strerror or exc)
+        return
+    try:
+        data.decode("utf-8")
+        is_text = b"\0" not in data
+    except UnicodeDecodeError:
+        is_text = False
+    if is_text:
+        return
+    aside = path.with_name(path.name + ".corrupt")
+    try:
+        path.replace(aside)
+        log.warning("Settings file %s is not text; moved it to %s and started from defaults", path, aside)
+    except OSError as exc:
+        log.warning("Settings file %s is not a text file and could not be moved aside (%s)", path, exc)
