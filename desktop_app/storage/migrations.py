@@ -37,9 +37,11 @@ APPLICATION_ID = 0x50524C59
 # A message is in the index exactly when `status <> 'streaming' AND content <> ''`. A streaming
 # answer is saved every 500 ms; indexing each partial save would churn the index, so it enters
 # once, when it completes, is stopped, fails or is found interrupted — and only if it has text.
+# AUTOINCREMENT: an id is never reused after a delete (regenerate deletes the newest answer; the
+# view must not confuse its replacement with it).
 _V1 = (
     """CREATE TABLE conversations (
-        id            INTEGER PRIMARY KEY,
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
         title         TEXT NOT NULL DEFAULT '',
         created_at    INTEGER NOT NULL,          -- milliseconds since the epoch, UTC
         updated_at    INTEGER NOT NULL,          -- last activity
@@ -51,7 +53,7 @@ _V1 = (
     )""",
     "CREATE INDEX conversations_by_activity ON conversations (updated_at DESC, id DESC)",
     """CREATE TABLE messages (
-        id                INTEGER PRIMARY KEY,
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
         conversation_id   INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
         role              TEXT NOT NULL,
         content           TEXT NOT NULL DEFAULT '',

@@ -268,3 +268,16 @@ def test_a_crash_cut_answer_becomes_interrupted_on_open(path: Path) -> None:
         assert [h.message_id for h in history.search("aardvark")] == [cut]
     with SqliteHistory(path) as history:
         assert history.interrupted_on_open == 0
+
+
+def test_message_ids_are_never_reused_after_a_delete(tmp_path: Path) -> None:
+    history = SqliteHistory(tmp_path / "history.db")
+    try:
+        conversation = history.new_conversation("ids")
+        history.append_message(conversation, Role.USER, "question")
+        answer = history.append_message(conversation, Role.ASSISTANT, "first answer")
+        history.delete_messages([answer])
+        replacement = history.append_message(conversation, Role.ASSISTANT, "second answer")
+        assert replacement > answer
+    finally:
+        history.close()
