@@ -1,0 +1,420 @@
+"""One conversation's answers: send, stop, regenerate, edit-and-resend and retry.
+
+The controller owns the asyncio task that reads the provider's stream. It keeps the answer in a
+buffer, hands the view the text at most once per frame, saves the growing answer at least every
+500 ms, and ends every answer exactly once with a final status (`complete`, `stopped`, `error`).
+
+Starting a new answer while one is streaming (send, regenerate, retry, edit) stops the running
+one first: its partial text is kept with status `stopped`, as if the user had pressed Stop. Stop
+takes effect at once — the partial answer is saved and `stream_finished("stopped")` is emitted
+before `stop()` returns; the cancelled task closes the connection on its next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_app.chat.coalescer import StreamCoalescer
+from desktop_app.chat.context_window import estimate_text_tokens, fit_to_context
+from desktop_app.core.errors import ParleyError, shorten
+from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
+from desktop_app.core.history_types import ConversationSettings, TokenUsage
+from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
+from desktop_app.core.ports import ChatProvider, HistoryStore
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL_S = 0.5  # a crash loses at most this much of a streaming answer
+STATS_INTERVAL_S = 0.25
+# Room left for the answer when trimming history and the request sets no max_tokens.
+DEFAULT_ANSWER_RESERVE = 1024
+
+ProviderSource = ChatProvider | Callable[[], ChatProvider]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOptions:
+    """What goes into every request of this conversation."""
+
+    model: str = ""
+    system_prompt: str = ""
+    temperature: float | None = None
+    max_tokens: int | None = None
+    context_tokens: int | None = None  # the model's context window; None: unknown, no trimming
+    extra: Mapping[str, object] = field(default_factory=dict)  # provider-specific, never secrets
+
+
+def options_for(settings: ConversationSettings, defaults: ChatOptions) -> ChatOptions:
+    """A conversation's own settings over the application's defaults (`None` keeps the default)."""
+    return replace(
+        defaults,
+        model=settings.model or defaults.model,
+        system_prompt=settings.system_prompt or defaults.system_prompt,
+        temperature=settings.temperature if settings.temperature is not None else defaults.temperature,
+        max_tokens=settings.max_tokens if settings.max_tokens is not None else defaults.max_tokens,
+    )
+
+
+@dataclass(slots=True)
+class _Entry:
+    """A message of this conversation as the controller knows it."""
+
+    id: int
+    role: Role
+    content: str
+    status: MessageStatus
+
+
+class _Answer:
+    """Bookkeeping for the answer being streamed (its text is in the controller's coalescer)."""
+
+    def __init__(self, message_id: int, started_at: float) -> None:
+        self.message_id = message_id
+        self.started_at = started_at
+        self.last_saved_at = started_at  # the row was created (empty) when the answer started
+        self.last_stats_at = started_at
+        self.first_text_at: float | None = None
+        self.estimated_tokens = 0.0
+        self.usage: Usage | None = None  # the server's token counts, when it sends them
+        self.shown_text = 0  # characters of text and reasoning the view has been given
+        self.shown_reasoning = 0
+        self.unsaved = False
+        self.saved_reasoning = 0  # characters of reasoning already in history
+        self.finished = False
+        self.cut_off = False  # the server stopped at its token limit
+
+    def count_text(self, text: str, now: float) -> None:
+        self.estimated_tokens += estimate_text_tokens(text)
+        if self.first_text_at is None:
+            self.first_text_at = now
+        self.unsaved = True
+
+    def rate(self, now: float) -> float:
+        """Tokens per second since the first text arrived (the server's count when it gave one)."""
+        reported = self.usage.completion_tokens if self.usage is not None else None
+        tokens = reported if reported is not None else self.estimated_tokens
+        if self.first_text_at is None or now <= self.first_text_at:
+            return 0.0
+        return tokens / (now - self.first_text_at)
+
+
+class ChatController(QObject):
+    """Send, stop, regenerate, edit and retry for one conversation; see the module docstring."""
+
+    message_added = Signal(str, str, int)  # role, text, message id
+    messages_removed = Signal(list)  # ids of messages taken away by regenerate, retry or edit
+    message_edited = Signal(int, str)  # message id, new text
+    stream_started = Signal(int)  # id of the assistant message being streamed
+    stream_text = Signal(str)  # the whole answer so far; at most once per frame
+    reasoning_text = Signal(str)  # the whole reasoning so far; at most once per frame
+    stream_finished = Signal(str, int)  # final status ("complete", "stopped", "error"), message id
+    error = Signal(str)  # one line for the user, shown inline with Retry
+    stats = Signal(float, float)  # tokens per second, seconds since the request was sent
+    notice = Signal(str)  # a one-line remark ("3 older messages were left out ...")
+
+    def __init__(
+        self,
+        history: HistoryStore,
+        provider: ProviderSource,
+        conversation_id: int,
+        *,
+        options: ChatOptions | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._history = history
+        self._provider_source = provider
+        self.conversation_id = conversation_id
+        self.options = options or ChatOptions()
+        self._clock = clock
+        self._entries = [
+            _Entry(row.id, row.role, row.content, row.status)
+            for row in history.messages(conversation_id)
+            if row.role is not Role.SYSTEM
+        ]
+        self._answer: _Answer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # every task not yet done, stopped ones too
+        self._closed = False
+        self._coalescer = StreamCoalescer(self)  # holds the answer's text and reasoning
+        self._coalescer.updated.connect(self._on_frame)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.timeout.connect(self._save_progress)
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def is_streaming(self) -> bool:
+        return self._answer is not None
+
+    def send(self, text: str) -> int | None:
+        """Save `text` as the user's message and stream the answer; returns the answer's id
+        (None when `text` is blank)."""
+        self._check_open()
+        if not text.strip():
+            return None
+        self.stop()
+        message_id = self._history.append_message(self.conversation_id, Role.USER, text)
+        self._entries.append(_Entry(message_id, Role.USER, text, MessageStatus.COMPLETE))
+        self.message_added.emit(Role.USER.value, text, message_id)
+        return self._start_answer()
+
+    def stop(self) -> None:
+        """Stop the running answer, keeping its text with status `stopped`. Does nothing when
+        nothing is streaming."""
+        answer, task = self._answer, self._task
+        if answer is None:
+            return
+        self._finish(answer, MessageStatus.STOPPED, None)
+        if task is not None:
+            task.cancel()
+
+    def regenerate(self) -> int | None:
+        """Replace the last answer with a new one for the same history; returns the new answer's
+        id (None when there is no user message to answer)."""
+        self._check_open()
+        last_user = next(
+            (i for i in reversed(range(len(self._entries))) if self._entries[i].role is Role.USER), None
+        )
+        if last_user is None:
+            return None
+        self.stop()
+        self._remove_after(last_user)
+        return self._start_answer()
+
+    def retry(self) -> int | None:
+        """Answer again after a failed answer (status error or interrupted), replacing it.
+        Does nothing (returns None) when the last answer did not fail."""
+        self._check_open()
+        last = self._entries[-1] if self._entries else None
+        failed = (MessageStatus.ERROR, MessageStatus.INTERRUPTED, MessageStatus.STREAMING)
+        if last is None or (last.role is Role.ASSISTANT and last.status not in failed):
+            return None
+        if self._answer is not None:  # a Retry button left over while a new answer streams
+            return None
+        return self.regenerate()
+
+    def edit_and_resend(self, message_id: int, new_text: str) -> int | None:
+        """Replace the text of one of the user's messages, drop everything after it and stream a
+        new answer; returns the answer's id (None when `new_text` is blank)."""
+        self._check_open()
+        index = next((i for i, e in enumerate(self._entries) if e.id == message_id), None)
+        if index is None or self._entries[index].role is not Role.USER:
+            raise ValueError(f"message {message_id} is not a user message of this conversation")
+        if not new_text.strip():
+            return None
+        self.stop()
+        self._remove_after(index)
+        self._history.update_message(message_id, new_text, status=MessageStatus.COMPLETE)
+        self._entries[index].content = new_text
+        self.message_edited.emit(message_id, new_text)
+        return self._start_answer()
+
+    async def aclose(self) -> None:
+        """Stop the running answer (saved as stopped) and wait until every task has ended.
+        The controller refuses new work afterwards."""
+        self._closed = True
+        self.stop()
+        self._save_timer.stop()
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.wait(pending)
+
+    shutdown = aclose
+
+    # -- starting an answer ---------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this chat controller has been closed")
+
+    def _remove_after(self, index: int) -> None:
+        """Delete the messages after `self._entries[index]`, here and in history."""
+        removed, self._entries = self._entries[index + 1 :], self._entries[: index + 1]
+        if removed:
+            self._history.delete_messages_after(self._entries[index].id)
+            self.messages_removed.emit([entry.id for entry in removed])
+
+    def _resolve_provider(self) -> ChatProvider:
+        source = self._provider_source
+        return source if isinstance(source, ChatProvider) else source()
+
+    def _start_answer(self) -> int:
+        loop = asyncio.get_running_loop()  # before touching history: no loop is a programming error
+        options = self.options
+        provider: ChatProvider | None = None
+        failure: Exception | None = None
+        try:  # a provider that cannot be built (no API key, bad URL) fails this answer, visibly
+            provider = self._resolve_provider()
+        except Exception as exc:
+            failure = exc
+        request, left_out_notice = self._build_request(options)
+        message_id = self._history.append_message(
+            self.conversation_id,
+            Role.ASSISTANT,
+            "",
+            status=MessageStatus.STREAMING,
+            provider=provider.name if provider is not None else "",
+            model=options.model,
+        )
+        self._entries.append(_Entry(message_id, Role.ASSISTANT, "", MessageStatus.STREAMING))
+        answer = _Answer(message_id, self._clock())
+        self._answer = answer
+        self._coalescer.reset()
+        task = loop.create_task(self._stream(answer, provider, failure, request))
+        self._task = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self.message_added.emit(Role.ASSISTANT.value, "", message_id)
+        if left_out_notice:
+            self.notice.emit(left_out_notice)
+        self.stream_started.emit(message_id)
+        return message_id
+
+    def _build_request(self, options: ChatOptions) -> tuple[ChatRequest, str]:
+        """The request for an answer to the history so far, trimmed to the context window."""
+        messages: list[Message] = []
+        if options.system_prompt.strip():
+            messages.append(Message(Role.SYSTEM, options.system_prompt))
+        messages.extend(
+            Message(entry.role, entry.content)
+            for entry in self._entries
+            if entry.content and entry.status is not MessageStatus.STREAMING
+        )
+        reserve = options.max_tokens if options.max_tokens is not None else DEFAULT_ANSWER_RESERVE
+        fitted = fit_to_context(messages, options.context_tokens, reserve)
+        request = ChatRequest(
+            messages=fitted.messages,
+            model=options.model,
+            temperature=options.temperature,
+            max_tokens=options.max_tokens,
+            options=dict(options.extra),
+        )
+        return request, fitted.notice()
+
+    # -- the stream -----------------------------------------------------------------------
+
+    async def _stream(
+        self, answer: _Answer, provider: ChatProvider | None, failure: Exception | None, request: ChatRequest
+    ) -> None:
+        status, line = MessageStatus.STOPPED, None  # what a cancellation leaves
+        try:
+            if failure is not None:
+                raise failure
+            assert provider is not None
+            async with contextlib.aclosing(provider.stream(request)) as events:
+                async for event in events:
+                    if answer.finished:  # stopped while this event was on its way
+                        break
+                    self._on_event(answer, event)
+            status = MessageStatus.COMPLETE
+        except ParleyError as exc:  # provider and configuration errors carry one-line messages
+            status, line = MessageStatus.ERROR, str(exc)
+        except Exception as exc:
+            log.exception("The answer stream failed unexpectedly")
+            status, line = MessageStatus.ERROR, f"Something went wrong: {shorten(str(exc) or repr(exc))}"
+        finally:
+            self._finish(answer, status, line)
+
+    def _on_event(self, answer: _Answer, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta):
+            if event.text:
+                answer.count_text(event.text, self._clock())
+                self._coalescer.add_text(event.text)
+                self._schedule_save(answer)
+        elif isinstance(event, ReasoningDelta):
+            if event.text:
+                answer.unsaved = True
+                self._coalescer.add_reasoning(event.text)
+                self._schedule_save(answer)
+        elif isinstance(event, Usage):
+            answer.usage = event
+        elif isinstance(event, Finish):
+            answer.cut_off = event.reason == "length"
+
+    def _schedule_save(self, answer: _Answer) -> None:
+        """Arm the save timer so new text is in history at most 500 ms after it arrived."""
+        if not self._save_timer.isActive():
+            due = answer.last_saved_at + SAVE_INTERVAL_S - self._clock()
+            self._save_timer.start(max(0, round(due * 1000)))
+
+    def _on_frame(self, text: str, reasoning: str) -> None:
+        """The coalescer's once-a-frame update: pass on what changed, and stats when due."""
+        answer = self._answer
+        if answer is None:
+            return
+        self._show(answer, text, reasoning)
+        if self._clock() - answer.last_stats_at >= STATS_INTERVAL_S:
+            self._emit_stats(answer)
+
+    def _show(self, answer: _Answer, text: str, reasoning: str) -> None:
+        if len(text) != answer.shown_text:
+            answer.shown_text = len(text)
+            self.stream_text.emit(text)
+        if len(reasoning) != answer.shown_reasoning:
+            answer.shown_reasoning = len(reasoning)
+            self.reasoning_text.emit(reasoning)
+
+    def _emit_stats(self, answer: _Answer) -> None:
+        now = answer.last_stats_at = self._clock()
+        self.stats.emit(answer.rate(now), now - answer.started_at)
+
+    def _save_progress(self) -> None:
+        answer = self._answer
+        if answer is None or not answer.unsaved:
+            return
+        answer.unsaved = False
+        answer.last_saved_at = self._clock()
+        try:
+            self._history.update_message(
+                answer.message_id, self._coalescer.text, status=MessageStatus.STREAMING
+            )
+            self._save_reasoning(answer, self._coalescer.reasoning)
+        except ParleyError as exc:  # keep streaming; the final save will try again
+            log.warning("Could not save the streaming answer: %s", exc)
+
+    def _save_reasoning(self, answer: _Answer, reasoning: str) -> None:
+        if len(reasoning) != answer.saved_reasoning:
+            self._history.set_reasoning(answer.message_id, reasoning)
+            answer.saved_reasoning = len(reasoning)
+
+    def _finish(self, answer: _Answer, status: MessageStatus, line: str | None) -> None:
+        """End `answer` once: last frame to the view, final save, then the signals."""
+        if answer.finished:
+            return
+        answer.finished = True
+        self._save_timer.stop()
+        text, reasoning = self._coalescer.text, self._coalescer.reasoning
+        self._coalescer.reset()  # its last frame is sent below, after the final save
+        if self._answer is answer:
+            self._answer, self._task = None, None
+        try:
+            self._history.update_message(answer.message_id, text, status=status, error=line)
+            self._save_reasoning(answer, reasoning)
+            if answer.usage is not None:
+                usage = answer.usage
+                self._history.set_usage(
+                    answer.message_id, TokenUsage(usage.prompt_tokens, usage.completion_tokens)
+                )
+        except ParleyError as exc:
+            log.error("Could not save the answer: %s", exc)
+            line = line or str(exc)
+        for entry in reversed(self._entries):
+            if entry.id == answer.message_id:
+                entry.content, entry.status = text, status
+                break
+        self._show(answer, text, reasoning)  # the last frame
+        self._emit_stats(answer)
+        if answer.cut_off and status is MessageStatus.COMPLETE:
+            self.notice.emit("The answer reached the maximum length set for this conversation.")
+        if line:
+            self.error.emit(line)
+        self.stream_finished.emit(status.value, answer.message_id)

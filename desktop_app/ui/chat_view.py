@@ -1,0 +1,437 @@
+"""The conversation transcript: one read-only QTextBrowser document that a stream appends to cheaply.
+
+Why one document with answers in its root frame: replacing the tail of a 30k-token answer costs
+~2 ms when the answer sits in the root frame, ~7 ms inside a QTextFrame and ~250 ms inside a table
+cell (Qt lays out the whole enclosing frame again). So answers live at the root; only user
+messages and error lines (short, never edited) get a bubble frame. Finished messages go in once
+from cached HTML; a streaming answer gets newly completed blocks appended and only its open tail
+replaced (`IncrementalMarkdown`), at most once per frame (the coalescer's job). When text comes
+faster than this machine renders it (a burst, a busy CPU), the view falls behind instead of
+freezing: each frame takes only what fits in ~8 ms, completed blocks first, and the tail is
+drawn once it has caught up. Qt imports HTML at
+~3.5 ms per KB of markdown, so a long conversation shows its last messages first and inserts earlier
+ones in batches when the user scrolls up (built in a scratch document, inserted as one fragment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFont,
+    QGuiApplication,
+    QPalette,
+)
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from desktop_app.core.messages import MessageStatus, Role
+from desktop_app.ui.chat_document import (
+    SCHEME,
+    LiveAnswer,
+    MessageRecord,
+    TranscriptLine,
+    TranscriptWriter,
+    last_messages,
+)
+from desktop_app.ui.code_style import chat_colors, document_stylesheet
+from desktop_app.ui.markdown import IncrementalMarkdown, MarkdownRenderer, is_safe_url
+
+_FOLLOW_SLACK_PX = 24  # "at the bottom" tolerance: a wheel notch away still follows
+_FIRST_WINDOW_CHARS = 30_000  # markdown shown at once by set_messages (~150 ms of HTML import)
+_BATCH_CHARS = 20_000  # markdown per batch of earlier messages
+_FRAME_MS = 16
+_FRAME_BUDGET_MS = 8.0  # rendering per frame while catching up with a burst
+_MIN_STEP_CHARS = 1_500  # progress per frame however slow the measured rate
+
+
+@dataclass(frozen=True, slots=True)
+class ChatEntry:
+    """One message to show. `text` is markdown (assistant) or plain text (user); `html` is the
+    cached `render_message(text)` when the history has it; `message_id` is the history's id."""
+
+    role: Role
+    text: str
+    html: str | None = None
+    status: MessageStatus = MessageStatus.COMPLETE
+    reasoning: str = ""
+    message_id: int | None = None
+
+
+class _Transcript(QTextBrowser):
+    """A QTextBrowser that never loads a resource: no remote images, no local files."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.refused_resources = 0
+
+    def loadResource(self, type: int, name: QUrl | str) -> Any:  # noqa: N802 - Qt's name
+        self.refused_resources += 1
+        return None
+
+
+class ChatView(QWidget):
+    """Shows one conversation and streams an answer into it without re-rendering what is done."""
+
+    retry_requested = Signal()  # the Retry link of an error line shown without its own callback
+    regenerate_requested = Signal()  # "Regenerate" on the last answer
+    edit_requested = Signal(int, str)  # "Edit" on a user message: its history id (-1 if none), text
+    # A streamed answer is complete in the document: its history id (-1 if none) and its HTML
+    # (equal to `renderer.render_message(text)`), for the history's cache.
+    answer_finished = Signal(int, str)
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        renderer: MarkdownRenderer | None = None,
+        dark: bool = False,
+        open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
+    ) -> None:
+        super().__init__(parent)
+        self.renderer = renderer or MarkdownRenderer()
+        self._open_url = open_url
+        self._dark = dark
+        self._writer = TranscriptWriter(dark)
+        self._keys = itertools.count(1)
+        self._messages: dict[int, MessageRecord] = {}  # shown ones, by key
+        self._items: list[MessageRecord | TranscriptLine] = []  # what the document shows, in order
+        self._hidden: list[MessageRecord] = []  # earlier messages not inserted yet, oldest first
+        self._retry: dict[int, Callable[[], None] | None] = {}
+        self._stream: LiveAnswer | None = None
+        self._last_answer: MessageRecord | None = None  # carries the "Regenerate" link
+        self._follow = True
+        self._scrolling = False
+        self.browser = _Transcript(self)
+        self.browser.setOpenLinks(False)
+        self.browser.setFrameShape(QTextBrowser.Shape.NoFrame)
+        self.browser.anchorClicked.connect(self._on_anchor)
+        self._doc = self.browser.document()
+        self._doc.setUndoRedoEnabled(False)  # an undo stack would keep every replaced tail
+        self._doc.setDocumentMargin(14)
+        self._doc.setIndentWidth(22)  # Qt's 40 px per list level wastes a narrow window
+        bar = self.browser.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.valueChanged.connect(self._on_scrolled)
+        self._load_timer = QTimer(self)
+        self._load_timer.setSingleShot(True)
+        self._load_timer.setInterval(0)
+        self._load_timer.timeout.connect(self.load_earlier)
+        self._catch_up_timer = QTimer(self)
+        self._catch_up_timer.setSingleShot(True)
+        self._catch_up_timer.setInterval(_FRAME_MS)
+        self._catch_up_timer.timeout.connect(self._advance)
+        self._chars_per_ms = _MIN_STEP_CHARS / _FRAME_BUDGET_MS  # measured as answers render
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.browser)
+        self._apply_theme()
+
+    # ----- conversation -----------------------------------------------------------------------
+
+    def set_messages(self, entries: Sequence[ChatEntry]) -> None:
+        """Replace the conversation. The last messages are shown now, earlier ones on scrolling up."""
+        messages = [
+            self._record(e.role, e.text, e.message_id, e.status, e.html, e.reasoning) for e in entries
+        ]
+        self._stream, self._last_answer = None, None
+        self._retry.clear()
+        self._doc.clear()
+        shown = last_messages(messages, _FIRST_WINDOW_CHARS)
+        self._messages = {m.key: m for m in shown}
+        self._items = list(shown)
+        self._hidden = messages[: len(messages) - len(shown)]
+        self._writer.write_earlier_link(self._doc, len(self._hidden))
+        for message in shown:
+            self._writer.append_message(self._doc, self._with_html(message))
+        if shown and shown[-1].role is Role.ASSISTANT:
+            self._set_last_answer(shown[-1])
+        self._follow = True
+        self._scroll_to(self.browser.verticalScrollBar().maximum())
+
+    def append_user_message(self, text: str, message_id: int | None = None) -> None:
+        self._finish_active(MessageStatus.STOPPED)
+        self._set_last_answer(None)
+        message = self._record(Role.USER, text, message_id, MessageStatus.COMPLETE, html="")
+        self._messages[message.key] = message
+        self._items.append(message)
+        self._writer.append_message(self._doc, message)
+
+    def begin_assistant_message(self, message_id: int | None = None) -> None:
+        self._finish_active(MessageStatus.STOPPED)
+        self._set_last_answer(None)
+        message = self._record(Role.ASSISTANT, "", message_id, MessageStatus.STREAMING, html="")
+        self._messages[message.key] = message
+        self._items.append(message)
+        self._writer.append_message(self._doc, message)
+        self._stream = LiveAnswer(message, IncrementalMarkdown(self.renderer), self._writer)
+
+    def update_streaming(self, text: str) -> None:
+        """Show the answer so far: append newly completed blocks, replace only the open tail."""
+        stream = self._stream
+        if stream is None or stream.finish_status is not None:
+            return
+        stream.target = stream.message.text = text
+        self._advance()
+
+    def update_reasoning(self, text: str) -> None:
+        """Show the reasoning so far, collapsed above the answer unless the user opened it."""
+        stream = self._stream
+        if stream is None or text == stream.message.reasoning:
+            return
+        message, old = stream.message, stream.message.reasoning
+        message.reasoning = text
+        if old and message.reasoning_open and text.startswith(old):
+            self._edit_reasoning(
+                message, lambda: self._writer.append_reasoning_text(message, text[len(old) :])
+            )
+        else:
+            self._edit_reasoning(message, lambda: self._writer.write_reasoning(message))
+
+    def finish_streaming(self, status: MessageStatus = MessageStatus.COMPLETE) -> None:
+        """End the answer. `answer_finished` follows once the document shows all of it (at once,
+        unless the view is still catching up with a burst)."""
+        stream = self._stream
+        if stream is not None and stream.finish_status is None:
+            stream.finish_status = status
+            self._advance()
+
+    def show_error(
+        self, line: str, retry: Callable[[], None] | None = None, *, retryable: bool = True
+    ) -> None:
+        """An inline error line with a Retry link: calls `retry`, else emits `retry_requested`; once."""
+        self._finish_active(MessageStatus.ERROR)
+        key = next(self._keys) if retryable else None
+        if key is not None:
+            self._retry[key] = retry
+        error_line = TranscriptLine(line, error=True, retry_key=key)
+        self._items.append(error_line)
+        self._write_line(error_line)
+
+    def show_notice(self, text: str) -> None:
+        """A muted, centred line such as "Older messages were left out of the request"."""
+        if self._stream is not None:
+            self._stream.held_notices.append(text)  # never interleave with a growing answer
+        else:
+            notice = TranscriptLine(text, error=False)
+            self._items.append(notice)
+            self._write_line(notice)
+
+    def load_earlier(self) -> None:
+        """Insert the next batch of earlier messages above, keeping what the user sees in place."""
+        if not self._hidden:
+            return
+        batch = last_messages(self._hidden, _BATCH_CHARS)
+        del self._hidden[len(self._hidden) - len(batch) :]
+        first_shown = self._doc.firstBlock().next()
+        offset = self.browser.verticalScrollBar().value() - self._block_top(first_shown.position())
+        # After the "earlier messages" line, which stays block 0.
+        link_end = self._doc.firstBlock().length() - 1
+        self._writer.insert_messages(self._doc, link_end, map(self._with_html, batch))
+        self._messages.update((m.key, m) for m in batch)
+        self._items[:0] = batch
+        self._writer.write_earlier_link(self._doc, len(self._hidden))
+        self._scroll_to(self._block_top(first_shown.position()) + offset)
+
+    # ----- appearance -------------------------------------------------------------------------
+
+    def set_dark(self, dark: bool) -> None:
+        """Switch palettes; the document is rebuilt because Qt applies CSS while importing HTML."""
+        if dark != self._dark:
+            self._dark = dark
+            self._apply_theme()
+            self._rebuild()
+
+    def set_font_point_size(self, points: float) -> None:
+        font = QFont(self.browser.font())
+        font.setPointSizeF(points)
+        self.browser.setFont(font)
+        self._doc.setDefaultFont(font)
+
+    # ----- state, for the window and tests ----------------------------------------------------
+
+    def is_following(self) -> bool:
+        return self._follow
+
+    def hidden_message_count(self) -> int:
+        return len(self._hidden)
+
+    def streaming_markdown(self) -> IncrementalMarkdown | None:
+        return self._stream.markdown if self._stream is not None else None
+
+    # ----- internals --------------------------------------------------------------------------
+
+    def _record(
+        self,
+        role: Role,
+        text: str,
+        entry_id: int | None,
+        status: MessageStatus,
+        html: str | None = None,
+        reasoning: str = "",
+    ) -> MessageRecord:
+        return MessageRecord(next(self._keys), entry_id, role, text, html, status, reasoning)
+
+    def _with_html(self, message: MessageRecord) -> MessageRecord:
+        """Render an answer the history had no cached HTML for, when it is about to be shown."""
+        if message.html is None and message.role is Role.ASSISTANT:
+            message.html = self.renderer.render_message(message.text)
+        return message
+
+    def _edit_reasoning(self, message: MessageRecord, edit: Callable[[], None]) -> None:
+        if self._stream is not None and self._stream.message is message:
+            self._stream.edit_reasoning(edit)
+        else:
+            edit()
+
+    def _set_last_answer(self, message: MessageRecord | None) -> None:
+        if self._last_answer is not None:
+            self._writer.set_regenerate_link(self._last_answer, shown=False)
+        self._last_answer = message
+        if message is not None:
+            self._writer.set_regenerate_link(message, shown=True)
+
+    def _write_line(self, line: TranscriptLine) -> None:
+        if not line.error:
+            self._writer.append_notice(self._doc, line.text)
+        else:  # a used Retry is not offered again
+            live = line.retry_key is not None and line.retry_key in self._retry
+            href = f"{SCHEME}:retry/{line.retry_key}" if live else None
+            self._writer.append_error(self._doc, line.text, href)
+
+    def _finish_active(self, status: MessageStatus) -> None:
+        """Something else comes next: end a live answer and show all of it now."""
+        stream = self._stream
+        if stream is not None:
+            stream.finish_status = stream.finish_status or status
+            self._advance(all_of_it=True)
+
+    def _advance(self, *, all_of_it: bool = False) -> None:
+        """Bring the document closer to the stream's text: all of it when that fits in a frame's
+        budget, else the next step without the tail (tried again next frame)."""
+        stream = self._stream
+        if stream is None:
+            return
+        self._catch_up_timer.stop()
+        step = None if all_of_it else max(_MIN_STEP_CHARS, int(self._chars_per_ms * _FRAME_BUDGET_MS))
+        shown_before, started = stream.shown, time.perf_counter()
+        with self._one_scroll():
+            caught_up = stream.advance(step)
+        elapsed_ms, new_chars = (time.perf_counter() - started) * 1000, stream.shown - shown_before
+        if new_chars > 200 and elapsed_ms > 0.5:
+            self._chars_per_ms = 0.7 * self._chars_per_ms + 0.3 * new_chars / elapsed_ms
+        if not caught_up:
+            self._catch_up_timer.start()
+        elif stream.finish_status is not None:
+            self._complete(stream)
+
+    def _complete(self, stream: LiveAnswer) -> None:
+        self._stream = None
+        message = stream.message
+        message.status = stream.finish_status or MessageStatus.COMPLETE
+        message.html = stream.markdown.html
+        self._writer.append_status_note(self._doc, message)
+        self._set_last_answer(message)
+        for notice in stream.held_notices:
+            self.show_notice(notice)
+        self.answer_finished.emit(-1 if message.entry_id is None else message.entry_id, message.html)
+
+    def _rebuild(self) -> None:
+        """Re-create the document from the messages (theme change); a live stream carries on."""
+        stream, self._stream = self._stream, None
+        last_answer, self._last_answer = self._last_answer, None
+        self._doc.clear()
+        self._writer.write_earlier_link(self._doc, len(self._hidden))
+        for message in self._items:
+            if isinstance(message, TranscriptLine):
+                self._write_line(message)
+                continue
+            self._writer.append_message(self._doc, message)
+            if stream is not None and message is stream.message:
+                stream.restart()
+                self._stream = stream
+                self._advance()
+        self._set_last_answer(last_answer)
+
+    def _apply_theme(self) -> None:
+        colors = chat_colors(self._dark)
+        self._writer.set_theme(self._dark)
+        palette = self.browser.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor(colors.background))
+        palette.setColor(QPalette.ColorRole.Text, QColor(colors.text))
+        palette.setColor(QPalette.ColorRole.Link, QColor(colors.link))
+        self.browser.setPalette(palette)
+        self._doc.setDefaultStyleSheet(document_stylesheet(self._dark))
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() == SCHEME:
+            action, *args = url.path().split("/")
+            self._on_action(action, [int(a) for a in args if a.isdigit()])
+        elif is_safe_url(url.toString()):
+            self._open_url(url)
+
+    def _on_action(self, action: str, args: list[int]) -> None:
+        message = self._messages.get(args[0]) if args else None
+        if action == "copy-message" and message is not None:
+            QGuiApplication.clipboard().setText(message.text)
+        elif action == "copy-code" and message is not None and len(args) == 2:
+            blocks = self.renderer.code_blocks(message.text)
+            if args[1] < len(blocks):
+                QGuiApplication.clipboard().setText(blocks[args[1]])
+        elif action == "toggle-reasoning" and message is not None:
+            message.reasoning_open = not message.reasoning_open
+            self._edit_reasoning(message, lambda: self._writer.write_reasoning(message))
+        elif action == "edit" and message is not None:
+            self.edit_requested.emit(-1 if message.entry_id is None else message.entry_id, message.text)
+        elif action == "regenerate":
+            self.regenerate_requested.emit()
+        elif action == "load-earlier":
+            self.load_earlier()
+        elif action == "retry" and args and args[0] in self._retry:
+            callback = self._retry.pop(args[0])
+            if callback is not None:
+                callback()
+            else:
+                self.retry_requested.emit()
+
+    def _block_top(self, position: int) -> int:
+        """The y of the block at `position` (lays the document out that far)."""
+        block = self._doc.findBlock(position)
+        return round(self._doc.documentLayout().blockBoundingRect(block).top())
+
+    @contextlib.contextmanager
+    def _one_scroll(self) -> Iterator[None]:
+        """Edits shrink and grow the scroll range several times; follow the bottom once, after."""
+        self._scrolling = True
+        try:
+            yield
+        finally:
+            self._scrolling = False
+        if self._follow:
+            self._scroll_to(self.browser.verticalScrollBar().maximum())
+
+    def _on_scrolled(self, value: int) -> None:
+        if self._scrolling:
+            return
+        bar = self.browser.verticalScrollBar()
+        self._follow = value >= bar.maximum() - _FOLLOW_SLACK_PX
+        if self._hidden and value < bar.pageStep() // 2:
+            self._load_timer.start()  # not from inside the scroll signal
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._follow and not self._scrolling:
+            self._scroll_to(maximum)
+
+    def _scroll_to(self, value: int) -> None:
+        self._scrolling = True
+        try:
+            self.browser.verticalScrollBar().setValue(value)
+        finally:
+            self._scrolling = False

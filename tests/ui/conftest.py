@@ -1,0 +1,46 @@
+"""Qt test fixtures: a qasync loop that advances while pytest-qt waits.
+
+`qloop` makes a `qasync` loop over the test's QApplication and registers it as running, so tasks
+created in a test progress whenever `qtbot.waitUntil`/`waitSignal` spin Qt. An exception that
+reaches the loop's handler (a task nobody awaited failing, a broken callback) fails the test, and
+so does a task still running when the test ends (it is cancelled first, then reported).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop_app.qt_async import close_event_loop, create_event_loop
+
+LEFTOVER_CANCEL_MS = 2000
+
+
+@pytest.fixture
+def qloop(qapp: Any, qtbot: QtBot) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = create_event_loop(qapp, already_running=True)
+    problems: list[str] = []
+
+    def on_exception(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        problems.append(f"{context.get('message', '')}: {context.get('exception')!r}")
+
+    loop.set_exception_handler(on_exception)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            qtbot.waitUntil(lambda: all(task.done() for task in leftovers), timeout=LEFTOVER_CANCEL_MS)
+        close_event_loop(loop)
+        asyncio.set_event_loop(None)
+    if leftovers:
+        pytest.fail(f"tasks still running at the end of the test: {leftovers!r}")
+    if problems:
+        pytest.fail("the event loop reported: " + "; ".join(problems))
