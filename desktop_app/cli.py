@@ -140,8 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("ask cannot be combined with --selftest or --quick")
         return run_ask(args)
     if args.selftest:
-        report("--selftest is not available yet")
-        return EXIT_FAILURE
+        # Imported here so `parley ask` never pays for the selftest's imports.
+        from desktop_app.selftest import run_selftest
+
+        return run_selftest(args.data_dir)
     return start_gui(args.data_dir, quick=args.quick)
 
 
