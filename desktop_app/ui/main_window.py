@@ -1,0 +1,398 @@
+"""The main window: conversations on the left, the chat on the right with the composer below it,
+provider and model pickers in the toolbar and the running answer's status at the bottom.
+
+Everything outside the UI comes through `WindowBackend`. Closing the window is a request:
+`close_requested` is set and the composition root awaits `shutdown()`, which stops every answer
+(each saved as stopped), saves the window's geometry and leaves no task behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget
+
+from desktop_app.core.errors import ParleyError
+from desktop_app.core.preferences import Preferences, ProviderProfile
+from desktop_app.ui.active_provider import ActiveProvider
+from desktop_app.ui.chat_view import ChatView
+from desktop_app.ui.composer import Composer
+from desktop_app.ui.conversation_settings import ConversationSettingsDialog
+from desktop_app.ui.conversations import Conversations
+from desktop_app.ui.file_actions import FileActions
+from desktop_app.ui.help import diagnostics, open_folder, show_about
+from desktop_app.ui.icons import app_icon
+from desktop_app.ui.markdown import MarkdownRenderer
+from desktop_app.ui.preferences import PreferencesDialog, preset_profile
+from desktop_app.ui.sidebar import Sidebar
+from desktop_app.ui.status import AnswerStatus
+from desktop_app.ui.tasks import OwnedTasks
+from desktop_app.ui.theme import is_dark
+from desktop_app.ui.toolbar import SourcePicker
+from desktop_app.ui.welcome import LocalServerBanner, WelcomePanel
+from desktop_app.ui.window_actions import (
+    build_menus,
+    create_actions,
+    retranslate,
+    retranslate_menus,
+    update_icons,
+)
+from desktop_app.ui.window_backend import WindowBackend
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = QSize(1100, 720)
+SIDEBAR_WIDTH = 260
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, backend: WindowBackend, preferences: Preferences, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self._backend = backend
+        self._prefs = preferences
+        self._tasks = OwnedTasks()
+        self.provider = ActiveProvider(backend.provider_for, backend.network_changed, self)
+        self._preferences_dialog: PreferencesDialog | None = None
+        self._shut_down = False
+        self.close_requested = asyncio.Event()
+
+        self.renderer = MarkdownRenderer()
+        self.sidebar = Sidebar(self)
+        self.chat_view = ChatView(self, renderer=self.renderer, dark=is_dark(self.palette()))
+        self.welcome = WelcomePanel(self)
+        self.banner = LocalServerBanner(self)
+        self.composer = Composer(self)
+        self.status = AnswerStatus(self)
+        self.picker = SourcePicker(self)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.chat_view)
+        self.pages.addWidget(self.welcome)
+        chat_area = QWidget(self)
+        chat_layout = QVBoxLayout(chat_area)
+        chat_layout.setContentsMargins(0, 0, 0, 0)
+        chat_layout.setSpacing(0)
+        chat_layout.addWidget(self.banner)
+        chat_layout.addWidget(self.pages, 1)
+        chat_layout.addWidget(self.composer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(chat_area)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.setCentralWidget(self.splitter)
+        self.statusBar().addPermanentWidget(self.status, 1)
+
+        self.actions_ = create_actions(self)
+        self.menus = build_menus(self, self.actions_)
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setIconSize(QSize(20, 20))
+        self.toolbar.addWidget(self.picker)
+        self.toolbar.addAction(self.actions_.conversation_settings)
+        self.toolbar.addAction(self.actions_.preferences)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.files = FileActions(self, backend, self.show_message)
+        self.conversations = Conversations(
+            backend.history,
+            self.chat_view,
+            self.composer,
+            self.status,
+            self.sidebar,
+            provider=self.provider.now,
+            provider_ready=self.provider.ready,
+            model=self.picker.current_model,
+            show_message=self.show_message,
+            parent=self,
+        )
+
+        self._connect()
+        self._restore_geometry()
+        self._apply_view_preferences(preferences)
+        self.retranslate()
+        self._adopt_local_server()
+        self.conversations.new_chat()
+        self._refresh_pickers()
+        self.provider.reload(self.current_profile())
+        self.setFocusProxy(self.composer)
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        a, c, files = self.actions_, self.conversations, self.files
+        a.new_chat.triggered.connect(c.new_chat)
+        a.find.triggered.connect(self.sidebar.focus_search)
+        a.preferences.triggered.connect(lambda: self.open_preferences())
+        a.stop.triggered.connect(self.escape)
+        a.regenerate.triggered.connect(c.regenerate)
+        a.conversation_settings.triggered.connect(self.open_conversation_settings)
+        a.rename.triggered.connect(lambda: self.sidebar.begin_rename(c.current))
+        a.delete.triggered.connect(lambda: self.sidebar.confirm_delete(c.current))
+        a.quit.triggered.connect(self.close)
+        a.about.triggered.connect(lambda: show_about(self, self._backend.data_dir))
+        a.open_data_folder.triggered.connect(self._open_data_folder)
+        a.copy_diagnostics.triggered.connect(self.copy_diagnostics)
+        a.export_markdown.triggered.connect(lambda: files.export(c.current, "markdown"))
+        a.export_json.triggered.connect(lambda: files.export(c.current, "json"))
+        a.export_html.triggered.connect(lambda: files.export(c.current, "html"))
+        a.import_json.triggered.connect(files.import_json)
+        files.imported.connect(self._imported)
+        c.changed.connect(self._update_chat_page)
+        self.composer.send_requested.connect(self.send)
+        self.composer.stop_requested.connect(c.stop)
+        self.composer.edit_cancelled.connect(c.cancel_edit)
+        self.composer.edit.installEventFilter(self)
+        self.sidebar.new_requested.connect(c.new_chat)
+        self.sidebar.conversation_selected.connect(c.open)
+        self.sidebar.rename_requested.connect(c.rename)
+        self.sidebar.delete_requested.connect(
+            lambda cid: self._tasks.start(c.delete(cid), key=f"delete:{cid}")
+        )
+        self.sidebar.search_requested.connect(c.search)
+        self.sidebar.hit_activated.connect(c.open_hit)
+        self.welcome.yqcloud_chosen.connect(self.choose_yqcloud)
+        self.welcome.api_key_requested.connect(lambda: self.open_preferences("providers", add_keyed=True))
+        self.banner.preferences_requested.connect(lambda: self.open_preferences("providers"))
+        self.picker.profile_chosen.connect(self._profile_chosen)
+        self.picker.model_chosen.connect(self._model_chosen)
+        self.provider.models_listed.connect(self._models_listed)
+        self.provider.failed.connect(self.show_message)
+
+    # -- chat actions --------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        if self.current_profile() is None:
+            self.composer.set_text(text)
+            self.show_message(self.tr("Choose where answers come from first: Yqcloud or an API key."))
+            self.pages.setCurrentWidget(self.welcome)
+            return
+        self._tasks.start(self.conversations.send(text), key="send")
+
+    def escape(self) -> None:
+        """Esc: stop the answer; else leave editing; else clear the search."""
+        if self.conversations.is_streaming():
+            self.conversations.stop()
+        elif self.composer.editing:
+            self.composer.cancel_edit()
+        elif self.sidebar.search.hasFocus() and self.sidebar.search.text():
+            self.sidebar.search.clear()
+
+    def eventFilter(self, watched: object, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # Up in an empty composer edits the last message sent, as in most chat apps.
+        if (
+            watched is self.composer.edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Up
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and not self.composer.text()
+        ):
+            return self.conversations.begin_edit_last()
+        return super().eventFilter(watched, event)  # type: ignore[arg-type]
+
+    def open_conversation_settings(self) -> ConversationSettingsDialog:
+        dialog = ConversationSettingsDialog(self.conversations.settings(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self.conversations.set_settings)
+        dialog.open()
+        return dialog
+
+    def _imported(self, conversation_id: int) -> None:
+        self.conversations.open(conversation_id)
+        self.show_message(self.tr("Conversation imported."))
+
+    def _update_chat_page(self) -> None:
+        unconfigured = self.current_profile() is None
+        showing_welcome = unconfigured and self.conversations.is_empty()
+        self.pages.setCurrentWidget(self.welcome if showing_welcome else self.chat_view)
+        has_conversation = self.conversations.current is not None
+        for action in (self.actions_.export_markdown, self.actions_.export_json, self.actions_.export_html):
+            action.setEnabled(has_conversation)
+        self.actions_.rename.setEnabled(has_conversation)
+        self.actions_.delete.setEnabled(has_conversation)
+        self.actions_.regenerate.setEnabled(has_conversation)
+
+    # -- preferences and providers -------------------------------------------------------------
+
+    @property
+    def preferences(self) -> Preferences:
+        return self._prefs
+
+    def current_profile(self) -> ProviderProfile | None:
+        return self._prefs.profile(self._prefs.current_profile)
+
+    def open_preferences(self, page: str = "network", *, add_keyed: bool = False) -> PreferencesDialog:
+        dialog = self._preferences_dialog
+        if dialog is None:
+            dialog = PreferencesDialog(self._prefs, self._backend.preferences, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.applied.connect(self.apply_preferences)
+            dialog.destroyed.connect(self._preferences_closed)
+            self._preferences_dialog = dialog
+        dialog.open_page(page)
+        if add_keyed and not any(p.kind == "openai" for p in dialog.draft().profiles):
+            keyed = next((p for p in self._backend.preferences.presets if p.needs_key), None)
+            if keyed is not None:
+                dialog.providers.add_preset(keyed.id)
+        dialog.open()
+        if add_keyed:
+            dialog.providers.focus_key()
+        return dialog
+
+    def _preferences_closed(self) -> None:
+        self._preferences_dialog = None
+
+    def apply_preferences(self, preferences: object) -> None:
+        """Save and apply at once: theme, font, language, send key, network and provider."""
+        assert isinstance(preferences, Preferences)
+        self._save_preferences(preferences)
+        if self._backend.appearance is not None:
+            self._backend.appearance.apply(preferences)
+        self._apply_view_preferences(preferences)
+        self._refresh_pickers()
+        self._update_chat_page()
+        self.provider.reload(self.current_profile(), preferences=preferences)
+
+    def _apply_view_preferences(self, preferences: Preferences) -> None:
+        self.composer.set_send_key(preferences.send_key)
+        if preferences.font_size:
+            self.chat_view.set_font_point_size(preferences.font_size)
+
+    def _save_preferences(self, preferences: Preferences) -> None:
+        self._prefs = preferences
+        try:
+            self._backend.settings.save(preferences)
+        except ParleyError as exc:
+            self.show_message(str(exc))
+
+    def choose_yqcloud(self) -> None:
+        preset = next((p for p in self._backend.preferences.presets if p.kind == "yqcloud"), None)
+        if preset is None:
+            return
+        existing = self._prefs.profile(preset.id)
+        profile = existing or preset_profile(preset, [p.id for p in self._prefs.profiles])
+        profiles = self._prefs.profiles if existing else (*self._prefs.profiles, profile)
+        self.apply_preferences(
+            dataclasses.replace(self._prefs, profiles=profiles, current_profile=profile.id)
+        )
+        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _adopt_local_server(self) -> None:
+        """The seam for local-server discovery: a server found on this computer is used when
+        nothing is configured yet, and a banner says so."""
+        server = self._backend.local_server
+        if server is None or self.current_profile() is not None:
+            return
+        profiles = (*(p for p in self._prefs.profiles if p.id != server.profile.id), server.profile)
+        self._save_preferences(
+            dataclasses.replace(self._prefs, profiles=profiles, current_profile=server.profile.id)
+        )
+        self.banner.show_server(server.name, server.address)
+
+    def _profile_chosen(self, profile_id: str) -> None:
+        if profile_id != self._prefs.current_profile:
+            self._save_preferences(dataclasses.replace(self._prefs, current_profile=profile_id))
+            self._refresh_pickers()
+            self.provider.reload(self.current_profile())
+
+    def _model_chosen(self, model: str) -> None:
+        profile = self.current_profile()
+        if profile is None or profile.model == model:
+            return
+        changed = dataclasses.replace(profile, model=model)
+        profiles = tuple(changed if p.id == profile.id else p for p in self._prefs.profiles)
+        self._save_preferences(dataclasses.replace(self._prefs, profiles=profiles))
+        self._update_status_source()
+
+    def _refresh_pickers(self) -> None:
+        profile = self.current_profile()
+        model = profile.model if profile else ""
+        self.picker.set_profiles(self._prefs.profiles, self._prefs.current_profile)
+        self.picker.set_models([model] if model else [], model)
+        self._update_status_source()
+
+    def _models_listed(self, profile_id: str, models: list[str]) -> None:
+        profile = self.current_profile()
+        if profile is not None and profile.id == profile_id:
+            self.picker.set_models(models, self.picker.current_model() or profile.model)
+
+    def _update_status_source(self) -> None:
+        profile = self.current_profile()
+        self.status.set_source(profile.label if profile else "", self.picker.current_model())
+
+    # -- help ----------------------------------------------------------------------------------
+
+    def show_message(self, text: str) -> None:
+        self.status.show_message(text)
+
+    def copy_diagnostics(self) -> str:
+        text = diagnostics(self._backend.data_dir, self._backend.diagnostics())
+        QGuiApplication.clipboard().setText(text)
+        self.show_message(self.tr("Diagnostics copied to the clipboard."))
+        return text
+
+    def _open_data_folder(self) -> None:
+        if not open_folder(self._backend.data_dir):
+            self.show_message(self.tr("Could not open {folder}.").format(folder=self._backend.data_dir))
+
+    # -- geometry and closing ------------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        geometry, splitter = self._backend.settings.window_state()
+        if not (geometry and self.restoreGeometry(QByteArray(geometry))):
+            self.resize(DEFAULT_SIZE)
+        if not (splitter and self.splitter.restoreState(QByteArray(splitter))):
+            self.splitter.setSizes([SIDEBAR_WIDTH, DEFAULT_SIZE.width() - SIDEBAR_WIDTH])
+
+    def save_geometry(self) -> None:
+        try:
+            self._backend.settings.save_window_state(
+                bytes(self.saveGeometry().data()), bytes(self.splitter.saveState().data())
+            )
+        except ParleyError as exc:
+            log.warning("Window geometry not saved: %s", exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._shut_down:
+            event.accept()
+            return
+        # Ask the composition root to shut down: answers must be stopped and saved first.
+        event.ignore()
+        self.close_requested.set()
+
+    async def shutdown(self) -> None:
+        """Stop every answer (saved as stopped), save the geometry, end every task, close."""
+        if self._shut_down:
+            return
+        self.save_geometry()
+        self._shut_down = True
+        self._tasks.cancel_all()
+        await self.provider.aclose()
+        await self.conversations.aclose()
+        await self._tasks.wait_all()
+        self.close()
+
+    # -- language and palette ------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Parley"))
+        retranslate(self.actions_)
+        retranslate_menus(self.menus)
+        self.toolbar.setWindowTitle(self.tr("Toolbar"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        elif event.type() == QEvent.Type.PaletteChange:
+            update_icons(self.actions_, self)
+            self.chat_view.set_dark(is_dark(self.palette()))
+        super().changeEvent(event)

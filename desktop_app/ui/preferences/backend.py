@@ -1,0 +1,77 @@
+"""What the preferences dialog needs from outside the UI, handed in by the composition root.
+
+The dialog never imports providers or storage: the keychain comes as a `SecretStore`, the provider
+presets as plain data, and model lists and the connection test as callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from desktop_app.core.ports import SecretStore
+from desktop_app.core.preferences import Preferences, ProviderProfile
+
+# Keychain entry names (the service is "Parley"); the same names everywhere a key is read.
+PROXY_PASSWORD_KEY = "proxy_password"  # noqa: S105 - an entry name, not a password
+API_KEY_PREFIX = "api_key/"
+
+
+def api_key_name(profile_id: str) -> str:
+    return f"{API_KEY_PREFIX}{profile_id}"
+
+
+class PresetLike(Protocol):
+    """A provider preset (providers/registry.py `Preset` fits this shape)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def needs_key(self) -> bool: ...
+    @property
+    def default_model(self) -> str: ...
+    @property
+    def local(self) -> bool: ...
+
+
+# (profile as edited, API key as typed or None for "the saved one") -> model ids.
+ModelLister = Callable[[ProviderProfile, str | None], Awaitable[list[str]]]
+# (preferences as edited, proxy password as typed or None for "the saved one") -> one line saying
+# what answered; raises `ParleyError` with a one-line message when nothing did.
+ConnectionTester = Callable[[Preferences, str | None], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class PreferencesBackend:
+    secrets: SecretStore
+    presets: Sequence[PresetLike]
+    list_models: ModelLister
+    test_connection: ConnectionTester
+
+
+def preset_profile(preset: PresetLike, taken: Sequence[str] = ()) -> ProviderProfile:
+    """A new profile from a preset, with an id no other profile has."""
+    return ProviderProfile(
+        id=unique_id(preset.id, taken),
+        kind=str(preset.kind),
+        label=preset.label,
+        base_url=preset.base_url,
+        model=preset.default_model,
+    )
+
+
+def unique_id(base: str, taken: Sequence[str]) -> str:
+    if base not in taken:
+        return base
+    for number in range(2, 10_000):
+        candidate = f"{base}-{number}"
+        if candidate not in taken:
+            return candidate
+    raise ValueError("too many provider profiles")
