@@ -9,6 +9,7 @@ so does a task still running when the test ends (it is cancelled first, then rep
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.qt_async import close_event_loop, create_event_loop
+from tests.support.qt import run
+from tests.support.server import ScriptedServer
 
 LEFTOVER_CANCEL_MS = 2000
 
@@ -44,3 +47,28 @@ def qloop(qapp: Any, qtbot: QtBot) -> Iterator[asyncio.AbstractEventLoop]:
         pytest.fail(f"tasks still running at the end of the test: {leftovers!r}")
     if problems:
         pytest.fail("the event loop reported: " + "; ".join(problems))
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_main_thread() -> Iterator[None]:
+    """The keychain's worker thread could otherwise run Python's cycle collector and free Qt
+    objects (earlier tests' event loops, windows) on that thread. The app does the same
+    (`MainThreadGarbageCollector` in app.py)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@pytest.fixture
+def server(qtbot: QtBot, qloop: asyncio.AbstractEventLoop) -> Iterator[ScriptedServer]:
+    """The shared ScriptedServer, started on `qloop` (the root `server` fixture is async and would
+    run on pytest-asyncio's own loop, which does not advance while Qt waits)."""
+    srv = run(qtbot, qloop, ScriptedServer().start())
+    try:
+        yield srv
+    finally:
+        run(qtbot, qloop, srv.stop())

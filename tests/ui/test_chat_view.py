@@ -19,8 +19,6 @@ from desktop_app.ui.chat_view import ChatEntry, ChatView
 from desktop_app.ui.markdown import MarkdownRenderer
 from tests.unit.test_markdown import ANSWER
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 WAIT_MS = 5000
 RATE = 20_000  # tokens per second: four times the fastest hosted API
 

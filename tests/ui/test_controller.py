@@ -34,6 +34,7 @@ from desktop_app.core.ports import ChatProvider
 from desktop_app.providers.openai_compat import OpenAICompatible
 from desktop_app.providers.yqcloud import ABUSE_REPLY, Yqcloud
 from desktop_app.storage.history import SqliteHistory
+from tests.support.qt import run
 from tests.support.server import ScriptedServer, stream_chunks
 
 T = TypeVar("T")
@@ -45,21 +46,6 @@ Make = Callable[..., ChatController]
 # -- the local server on the test's qasync loop (`qloop` comes from tests/ui/conftest.py) -------
 # The shared `server` fixture is async, so pytest-asyncio would start it on a loop of its own that
 # never runs while Qt waits; this one starts the same ScriptedServer on `qloop`.
-
-
-def run(qtbot: QtBot, loop: Loop, work: Awaitable[T], timeout: int = WAIT_MS) -> T:
-    task = asyncio.ensure_future(work, loop=loop)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-@pytest.fixture
-def server(qtbot: QtBot, qloop: Loop) -> Iterator[ScriptedServer]:
-    srv = run(qtbot, qloop, ScriptedServer().start())
-    try:
-        yield srv
-    finally:
-        run(qtbot, qloop, srv.stop())
 
 
 # -- shared pieces -------------------------------------------------------------------------

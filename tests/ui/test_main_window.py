@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gc
 import json
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,47 +26,14 @@ from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.theme import Appearance, is_dark
 from desktop_app.ui.window_backend import DetectedServer
+from tests.support.qt import run
 from tests.support.server import ScriptedServer
 
 T = TypeVar("T")
 Loop = asyncio.AbstractEventLoop
 WAIT_MS = 5000
 
-pytestmark = pytest.mark.qt_log_ignore(
-    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
-)
-
-
 # -- the loop, the server and the services -----------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def collect_garbage_on_the_main_thread() -> Iterator[None]:
-    """The keychain's worker thread could otherwise run Python's cycle collector and free Qt
-    objects (earlier tests' event loops, windows) on that thread. The app does the same
-    (`MainThreadGarbageCollector`)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-def run(qtbot: QtBot, loop: Loop, work: Awaitable[T], timeout: int = WAIT_MS) -> T:
-    task = asyncio.ensure_future(work, loop=loop)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-@pytest.fixture
-def server(qtbot: QtBot, qloop: Loop) -> Iterator[ScriptedServer]:
-    srv = run(qtbot, qloop, ScriptedServer().start())
-    try:
-        yield srv
-    finally:
-        run(qtbot, qloop, srv.stop())
 
 
 class MemorySecrets:

@@ -5,8 +5,7 @@ the connection test and the model list against a local server."""
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,51 +31,25 @@ from desktop_app.providers.registry import PRESETS
 from desktop_app.storage.secrets import KeyringSecrets
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.preferences import PROXY_PASSWORD_KEY, PreferencesBackend, PreferencesDialog, api_key_name
+from tests.support.qt import run
 from tests.support.server import ScriptedServer
 
 T = TypeVar("T")
 Loop = asyncio.AbstractEventLoop
 WAIT_MS = 5000
 
-pytestmark = pytest.mark.qt_log_ignore(
-    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
-)
-
-
-@pytest.fixture(autouse=True)
-def collect_garbage_on_the_main_thread() -> Iterator[None]:
-    """The keychain's worker thread could otherwise run Python's cycle collector and free Qt
-    objects (earlier tests' event loops, windows) on that thread. The app does the same
-    (`MainThreadGarbageCollector`)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-def run(qtbot: QtBot, loop: Loop, work: Awaitable[T], timeout: int = WAIT_MS) -> T:
-    task = asyncio.ensure_future(work, loop=loop)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
 
 @pytest.fixture
-def server(qtbot: QtBot, qloop: Loop) -> Iterator[ScriptedServer]:
-    srv = run(qtbot, qloop, ScriptedServer().start())
+def server(server: ScriptedServer) -> ScriptedServer:
+    """The shared server (tests/ui/conftest.py), answering the model list."""
 
     async def models(request: web.Request) -> web.StreamResponse:
         if request.headers.get("Authorization") not in (None, "Bearer sk-typed-key"):
             return web.json_response({"error": {"message": "bad key"}}, status=401)
         return web.json_response({"data": [{"id": "alpha"}, {"id": "beta"}]})
 
-    srv.handle = models
-    try:
-        yield srv
-    finally:
-        run(qtbot, qloop, srv.stop())
+    server.handle = models
+    return server
 
 
 class MemorySecrets:
