@@ -17,7 +17,8 @@ from typing import Final
 
 from desktop_app.core.errors import ConfigurationError, ParleyError, SecretStoreError
 from desktop_app.core.ports import ChatProvider, HistoryStore, SecretStore
-from desktop_app.core.preferences import ProviderProfile, ProxyMode
+from desktop_app.core.preferences import PROXY_PASSWORD_KEY as PROXY_PASSWORD_KEY  # re-exported
+from desktop_app.core.preferences import ProviderProfile, ProxyMode, api_key_entry
 from desktop_app.logs import Redactor
 from desktop_app.net.session import HttpClient, NetworkConfig
 from desktop_app.providers.registry import PRESETS, ProviderKind, create_provider
@@ -29,15 +30,9 @@ from desktop_app.storage.settings import Keys, Settings
 log = logging.getLogger(__name__)
 
 API_KEY_ENV: Final = "PARLEY_API_KEY"
-PROXY_PASSWORD_KEY: Final = "proxy_password"  # noqa: S105 - the entry name, not a password
 DEFAULT_PROVIDER: Final = "yqcloud"
 # Kinds whose requests carry an API key; the others never get one, so no keychain is needed.
 _KEYED_KINDS: Final = frozenset({ProviderKind.OPENAI.value})
-
-
-def api_key_entry(profile_id: str) -> str:
-    """The keychain entry holding a profile's API key."""
-    return f"api_key/{profile_id}"
 
 
 class UnknownProviderError(ConfigurationError):

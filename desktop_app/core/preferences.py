@@ -6,6 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Keychain entry names (service "Parley"): every reader and writer of a secret uses these.
+PROXY_PASSWORD_KEY = "proxy_password"  # noqa: S105 - an entry name, not a password
+
+
+def api_key_entry(profile_id: str) -> str:
+    """The keychain entry holding a provider profile's API key."""
+    return f"api_key/{profile_id}"
+
 
 class ProxyMode(StrEnum):
     OFF = "off"

@@ -203,11 +203,6 @@ def test_ndjson_bad_last_line_without_newline_raises_on_flush() -> None:
 def test_ndjson_keeps_values_before_a_malformed_line_in_the_same_chunk() -> None:
     from desktop_app.net.decoding import MalformedLineError, NdjsonDecoder
 
-    decoder = NdjsonDecoder()
-    try:
-        decoder.feed(b'{"a": 1}\n{"b": 2}\nnot json\n')
-    except MalformedLineError as exc:
-        assert exc.parsed == [{"a": 1}, {"b": 2}]
-        assert "not json" in str(exc)
-    else:
-        raise AssertionError("a malformed line must raise")
+    with pytest.raises(MalformedLineError, match="not json") as caught:
+        NdjsonDecoder().feed(b'{"a": 1}\n{"b": 2}\nnot json\n')
+    assert caught.value.parsed == [{"a": 1}, {"b": 2}]

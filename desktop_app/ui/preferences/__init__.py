@@ -1,7 +1,7 @@
 """The preferences dialog and what it needs from the composition root."""
 
+from desktop_app.core.preferences import PROXY_PASSWORD_KEY
 from desktop_app.ui.preferences.backend import (
-    PROXY_PASSWORD_KEY,
     PreferencesBackend,
     PresetLike,
     api_key_name,

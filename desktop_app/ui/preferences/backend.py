@@ -11,15 +11,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from desktop_app.core.ports import SecretStore
-from desktop_app.core.preferences import Preferences, ProviderProfile
+from desktop_app.core.preferences import Preferences, ProviderProfile, api_key_entry
 
-# Keychain entry names (the service is "Parley"); the same names everywhere a key is read.
-PROXY_PASSWORD_KEY = "proxy_password"  # noqa: S105 - an entry name, not a password
-API_KEY_PREFIX = "api_key/"
-
-
-def api_key_name(profile_id: str) -> str:
-    return f"{API_KEY_PREFIX}{profile_id}"
+api_key_name = api_key_entry  # the name the preferences pages use
 
 
 class PresetLike(Protocol):

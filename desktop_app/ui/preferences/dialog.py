@@ -15,8 +15,8 @@ from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_app.core.errors import ParleyError, SecretStoreError, shorten
-from desktop_app.core.preferences import Preferences, ProviderProfile
-from desktop_app.ui.preferences.backend import PROXY_PASSWORD_KEY, PreferencesBackend, api_key_name
+from desktop_app.core.preferences import PROXY_PASSWORD_KEY, Preferences, ProviderProfile
+from desktop_app.ui.preferences.backend import PreferencesBackend, api_key_name
 from desktop_app.ui.preferences.fields import INVALID_STYLE, show_error
 from desktop_app.ui.preferences.general import GeneralPage
 from desktop_app.ui.preferences.network import NetworkPage

@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.preferences import Preferences, ProxyMode, ProxyType
-from desktop_app.ui.preferences.backend import PROXY_PASSWORD_KEY
+from desktop_app.core.preferences import PROXY_PASSWORD_KEY, Preferences, ProxyMode, ProxyType
 from desktop_app.ui.preferences.fields import error_label, mark, show_error
 
 MIN_TIMEOUT, MAX_TIMEOUT = 1, 3600
