@@ -333,29 +333,37 @@ class Settings:
     def proxy_url(
         self, password: str | None = None, *, system_proxies: SystemProxies = urllib.request.getproxies
     ) -> str | None:
-        """The proxy URL the settings describe (`password` from the keychain), or None for none.
+        """The proxy URL the saved settings describe (`password` from the keychain), or None."""
+        return proxy_url_for(self.load(), password, system_proxies=system_proxies)
 
-        "system" reads the OS or environment proxy. Raises `ConfigurationError` when a manual
-        proxy is selected without a host: going direct instead would be a silent privacy leak.
-        """
-        mode = self.get(Keys.PROXY_MODE)
-        if mode is ProxyMode.OFF:
-            return None
-        if mode is ProxyMode.SYSTEM:
-            return system_proxy(system_proxies())
-        host = self.get(Keys.PROXY_HOST).strip()
-        if not host:
-            raise ConfigurationError(
-                "A manual proxy is selected but no proxy host is set; fix it in Preferences → Network."
-            )
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"  # an IPv6 literal
-        user = self.get(Keys.PROXY_USER)
-        credentials = ""
-        if user:
-            secret = f":{quote(password, safe='')}" if password else ""
-            credentials = f"{quote(user, safe='')}{secret}@"
-        return f"{self.get(Keys.PROXY_TYPE).value}://{credentials}{host}:{self.get(Keys.PROXY_PORT)}"
+
+def proxy_url_for(
+    preferences: Preferences,
+    password: str | None = None,
+    *,
+    system_proxies: SystemProxies = urllib.request.getproxies,
+) -> str | None:
+    """The proxy URL `preferences` describe (saved or still being edited), or None for none.
+
+    "system" reads the OS or environment proxy. Raises `ConfigurationError` when a manual proxy is
+    selected without a host: going direct instead would be a silent privacy leak.
+    """
+    if preferences.proxy_mode is ProxyMode.OFF:
+        return None
+    if preferences.proxy_mode is ProxyMode.SYSTEM:
+        return system_proxy(system_proxies())
+    host = preferences.proxy_host.strip()
+    if not host:
+        raise ConfigurationError(
+            "A manual proxy is selected but no proxy host is set; fix it in Preferences → Network."
+        )
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    credentials = ""
+    if preferences.proxy_user:
+        secret = f":{quote(password, safe='')}" if password else ""
+        credentials = f"{quote(preferences.proxy_user, safe='')}{secret}@"
+    return f"{preferences.proxy_type.value}://{credentials}{host}:{preferences.proxy_port}"
 
 
 def system_proxy(proxies: Mapping[str, str]) -> str | None:

@@ -368,3 +368,23 @@ def test_default_locations_are_named_for_parley(tmp_path: Path, monkeypatch: pyt
     assert paths.config_dir == tmp_path / "config" / "Parley" / "Parley"
     assert paths.data_dir == tmp_path / "data" / "Parley" / "Parley"
     assert not paths.config_dir.exists()  # resolving creates nothing
+
+
+def test_proxy_url_for_unsaved_preferences_escapes_credentials_and_brackets_ipv6() -> None:
+    from desktop_app.core.preferences import Preferences, ProxyMode, ProxyType
+    from desktop_app.storage.settings import proxy_url_for
+
+    draft = Preferences(
+        proxy_mode=ProxyMode.MANUAL,
+        proxy_type=ProxyType.SOCKS5,
+        proxy_host="::1",
+        proxy_port=1080,
+        proxy_user="me@home",
+    )
+    assert proxy_url_for(draft, "p@ss:w/rd") == "socks5://me%40home:p%40ss%3Aw%2Frd@[::1]:1080"
+    assert proxy_url_for(Preferences(proxy_mode=ProxyMode.OFF), "x") is None
+    system = Preferences(proxy_mode=ProxyMode.SYSTEM)
+    assert (
+        proxy_url_for(system, system_proxies=lambda: {"http": "proxy.example:3128"})
+        == "http://proxy.example:3128"
+    )
