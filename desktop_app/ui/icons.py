@@ -63,7 +63,7 @@ def palette_icon(name: str, palette: QPalette) -> QIcon:
 
 def app_icon() -> QIcon:
     """The application icon (full colour, not tinted)."""
-    path = icon_path("app")
+    path = icon_path("parley")  # the one source the installers' icons are made from too
     if not path.is_file():
         return QIcon()
     result = QIcon()
