@@ -26,18 +26,18 @@ from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.ports import ChatProvider, HistoryStore
 from desktop_app.ui.chat_view import ChatEntry, ChatView
 from desktop_app.ui.composer import Composer
+from desktop_app.ui.markdown import RENDERER_VERSION
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status import AnswerStatus
 
 log = logging.getLogger(__name__)
 
 # Identifies the pipeline that made a cached HTML; bump when rendering changes.
-RENDER_CACHE_KEY = "markdown-1"
 _FAILED = (MessageStatus.ERROR, MessageStatus.INTERRUPTED)
 
 
 def entry_for(row: MessageRow) -> ChatEntry:
-    cached = row.rendered_html if row.rendered_key == RENDER_CACHE_KEY else None
+    cached = row.rendered_html if row.rendered_key == RENDERER_VERSION else None
     return ChatEntry(row.role, row.content, cached, row.status, row.reasoning, message_id=row.id)
 
 
@@ -380,7 +380,7 @@ class Conversations(QObject):
         if message_id < 0 or not html:
             return
         try:
-            self._history.set_rendered_html(message_id, html, renderer_key=RENDER_CACHE_KEY)
+            self._history.set_rendered_html(message_id, html, renderer_key=RENDERER_VERSION)
         except ParleyError as exc:
             log.info("Could not cache the rendered answer: %s", exc)
 

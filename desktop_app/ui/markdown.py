@@ -28,6 +28,9 @@ from desktop_app.ui.code_style import Highlighter
 
 # Anchors the chat view handles itself. A model cannot produce these: only http(s) hrefs survive.
 COPY_CODE_PREFIX = "parley:copy-code/"
+# Stored with every cached rendering; bump it whenever the HTML this module produces changes, so
+# history re-renders old messages instead of showing stale markup.
+RENDERER_VERSION = "markdown-1"
 _SAFE_SCHEMES = frozenset({"http", "https"})
 _CODE_INDEX_KEY = "parley_code_index"
 _LINE_END = re.compile(r"\r\n|\r|\n")
