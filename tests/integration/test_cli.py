@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import signal
 import socket
@@ -22,17 +21,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from desktop_app.cli import AnswerRecorder
-from desktop_app.compose import Services, UnknownProviderError, build_services
-from desktop_app.core.errors import HistoryError
-from desktop_app.core.events import TextDelta
-from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
 from desktop_app.core.preferences import Preferences, ProviderProfile, ProxyMode
-from desktop_app.logs import Redactor, setup_logging
-from desktop_app.storage.history import SqliteHistory
 from desktop_app.storage.settings import Keys, Settings
 from tests.support.proxies import HttpProxy
-from tests.support.server import Handler, ScriptedServer, stream_chunks
+from tests.support.server import Handler, ScriptedServer, sse, stream_chunks
 
 WAIT = 20.0  # upper bound for a child run; passing runs take about a second
 KEY = "sk-parley-test-0123456789abcdef"
@@ -108,14 +100,6 @@ def saved(data_dir: Path) -> list[tuple[str, str, str]]:
         return []
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         return list(db.execute("SELECT role, content, status FROM messages ORDER BY id"))
-
-
-def sse(*deltas: dict[str, object], done: bool = True) -> list[bytes]:
-    events = [
-        b"data: " + json.dumps({"choices": [{"index": 0, "delta": d}]}, ensure_ascii=False).encode() + b"\n\n"
-        for d in deltas
-    ]
-    return [*events, b"data: [DONE]\n\n"] if done else events
 
 
 def closed_port() -> int:
@@ -508,184 +492,3 @@ async def test_ctrl_c_stops_promptly_saves_the_partial_answer_and_exits_130(
 
 
 # The composition root ---------------------------------------------------------------------------
-
-
-class DictSecrets:
-    """A keychain in a dict: the `SecretStore` protocol, for tests of what asks it."""
-
-    def __init__(self, items: dict[str, str] | None = None) -> None:
-        self.items = dict(items or {})
-        self.asked: list[str] = []
-
-    async def get(self, key: str) -> str | None:
-        self.asked.append(key)
-        return self.items.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.items[key] = value
-
-    async def delete(self, key: str) -> None:
-        self.items.pop(key, None)
-
-
-@contextlib.asynccontextmanager
-async def services_in(tmp_path: Path, secrets: DictSecrets, **env: str) -> AsyncIterator[Services]:
-    services = await build_services(tmp_path, secrets=secrets, env=env, open_history=False)
-    try:
-        yield services
-    finally:
-        await services.aclose()
-
-
-async def test_provider_names_resolve_to_profiles(tmp_path: Path) -> None:
-    local = ProviderProfile("local", "openai", "My Server", "http://127.0.0.1:8080/v1", "m")
-    async with services_in(tmp_path, DictSecrets()) as services:
-        assert services.resolve_profile(None).id == "yqcloud"  # nothing saved yet
-        services.settings.save(Preferences(current_profile="local", profiles=(local,)))
-        assert services.resolve_profile(None) == local
-        assert services.resolve_profile("local") == local
-        assert services.resolve_profile("my server") == local
-        groq = services.resolve_profile("groq")
-        assert (groq.kind, groq.base_url) == ("openai", "https://api.groq.com/openai/v1")
-        assert services.resolve_profile("ollama").kind == "ollama"
-        with pytest.raises(UnknownProviderError, match=r"'nope'.*local"):
-            services.resolve_profile("nope")
-
-
-async def test_the_keychain_key_goes_only_to_its_own_provider(server: ScriptedServer, tmp_path: Path) -> None:
-    async def handle(request: web.Request) -> web.StreamResponse:
-        if request.path.endswith("/chat/completions"):
-            return await stream_chunks(request, sse({"content": "ok"}), content_type="text/event-stream")
-        return await stream_chunks(request, [b"ok"])
-
-    server.handle = handle
-    local = ProviderProfile("local", "openai", "Local", server.url("/v1"), "m")
-    secrets = DictSecrets({"api_key/local": "sk-from-keychain-123456"})
-    async with services_in(tmp_path, secrets) as services:
-        services.settings.save(Preferences(profiles=(local,)))
-        request = ChatRequest((Message(Role.USER, "hi"),), model="m")
-        for provider in (
-            await services.provider_for("local"),
-            await services.provider_for("yqcloud", base_url=server.url("/y")),
-        ):
-            async with contextlib.aclosing(provider.stream(request)) as events:
-                assert [e async for e in events if isinstance(e, TextDelta)] == [TextDelta("ok")]
-    assert secrets.asked == ["api_key/local"]  # Yqcloud takes no key: the keychain was not asked
-    openai_seen, yqcloud_seen = server.requests
-    assert ("Authorization", "Bearer sk-from-keychain-123456") in openai_seen.raw_headers
-    assert not any(name.lower() == "authorization" for name, _ in yqcloud_seen.raw_headers)
-    assert b"sk-from-keychain" not in yqcloud_seen.body
-
-
-async def test_the_environment_key_comes_before_the_keychain(server: ScriptedServer, tmp_path: Path) -> None:
-    async def handle(request: web.Request) -> web.StreamResponse:
-        return await stream_chunks(request, sse({"content": "ok"}), content_type="text/event-stream")
-
-    server.handle = handle
-    secrets = DictSecrets({"api_key/openai": "sk-from-keychain-123456"})
-    async with services_in(tmp_path, secrets, PARLEY_API_KEY=KEY) as services:
-        provider = await services.provider_for("openai", base_url=server.url("/v1"))
-        request = ChatRequest((Message(Role.USER, "hi"),), model="m")
-        async with contextlib.aclosing(provider.stream(request)) as events:
-            _ = [e async for e in events]
-        assert services.redactor(f"key {KEY}") == "key ***"
-    assert secrets.asked == []
-    assert ("Authorization", f"Bearer {KEY}") in server.requests[0].raw_headers
-
-
-async def test_changed_network_settings_apply_to_new_providers(tmp_path: Path) -> None:
-    async with services_in(tmp_path, DictSecrets()) as services:
-        first = services.http
-        assert first.config.timeout == 120
-        services.settings.update({Keys.TIMEOUT: 7, Keys.TOTAL_TIMEOUT: 600})
-        await services.reload_network()
-        assert services.http is not first
-        assert (services.http.config.timeout, services.http.config.total_timeout) == (7, 600)
-
-
-# The log ------------------------------------------------------------------------------------------
-
-
-def test_the_log_file_masks_secrets(tmp_path: Path) -> None:
-    log_file = tmp_path / "parley.log"
-    handler = setup_logging(log_file, Redactor([KEY]))
-    logger = logging.getLogger("desktop_app.test")
-    try:
-        logger.warning("server said: Incorrect API key provided: %s", KEY)
-        logger.warning("headers {'Authorization': 'Bearer abcdef0123456789'}")
-        logger.warning("proxy socks5://bob:hunter2@127.0.0.1:1080 refused")
-        logger.warning('body {"api_key": "zz-secret-zz", "model": "m"} and ?token=tok-secret-1&x=1')
-        logger.warning("a key shaped like a key: sk-proj-AbCdEf0123456789")
-        try:
-            raise ValueError(f"bad key {KEY}")
-        except ValueError:
-            logger.exception("failed")
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
-    text = log_file.read_text(encoding="utf-8")
-    for secret in (KEY, "abcdef0123456789", "hunter2", "zz-secret-zz", "tok-secret-1", "AbCdEf0123456789"):
-        assert secret not in text
-    assert "socks5://bob:***@127.0.0.1:1080" in text
-    assert "Bearer ***" in text
-    assert '"model": "m"' in text
-    assert "ValueError: bad key ***" in text  # the traceback is there, redacted
-
-
-# The recorder that saves while streaming ---------------------------------------------------------
-
-
-class TimedHistory(SqliteHistory):
-    """The real store, also noting when each answer update arrived."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self.updates: list[tuple[float, str, MessageStatus | None]] = []
-        self.updated = asyncio.Event()
-
-    def update_message(
-        self, message_id: int, content: str, *, status: MessageStatus | None = None, error: str | None = None
-    ) -> None:
-        super().update_message(message_id, content, status=status, error=error)
-        self.updates.append((asyncio.get_running_loop().time(), content, status))
-        self.updated.set()
-
-
-async def test_the_recorder_saves_a_stalled_answer_within_half_a_second(tmp_path: Path) -> None:
-    with TimedHistory(tmp_path / "h.sqlite3") as history:
-        recorder = AnswerRecorder(history, interval=0.5)
-        recorder.start("q", system="", provider="Test", model="m")
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        recorder.add("a")
-        recorder.add("b")  # several pieces, one save
-        await asyncio.wait_for(history.updated.wait(), 2)
-        when, content, status = history.updates[0]
-        assert (content, status) == ("ab", None)
-        assert 0.4 <= when - started < 0.8
-
-        history.updated.clear()
-        recorder.add("c")
-        await asyncio.wait_for(history.updated.wait(), 2)
-        assert history.updates[1][1] == "abc"
-        assert 0.4 <= history.updates[1][0] - history.updates[0][0] < 0.8
-
-        recorder.add("d")
-        recorder.finish(MessageStatus.STOPPED)  # at once, with everything received
-        assert history.updates[-1][1:] == ("abcd", MessageStatus.STOPPED)
-        assert len(history.updates) == 3
-        conversation = history.list_conversations()[0]
-        assert [(m.role, m.content, m.status) for m in history.messages(conversation.id)] == [
-            (Role.USER, "q", MessageStatus.COMPLETE),
-            (Role.ASSISTANT, "abcd", MessageStatus.STOPPED),
-        ]
-
-
-async def test_the_recorder_keeps_going_when_history_fails(tmp_path: Path) -> None:
-    history = SqliteHistory(tmp_path / "h.sqlite3")
-    recorder = AnswerRecorder(history, interval=0.5)
-    recorder.start("q", system="", provider="Test", model="m")
-    history.close()  # every later write fails
-    recorder.add("text")
-    recorder.finish(MessageStatus.COMPLETE)
-    assert isinstance(recorder.failure, HistoryError)

@@ -4,6 +4,7 @@ what arrived and notices when the client goes away (handler cancellation on disc
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -93,3 +94,12 @@ async def stream_chunks(
         await response.write(chunk)
     await response.write_eof()
     return response
+
+
+def sse(*deltas: dict[str, object], done: bool = True) -> list[bytes]:
+    """OpenAI-style server-sent events carrying these deltas, then `[DONE]` unless told not to."""
+    events = [
+        b"data: " + json.dumps({"choices": [{"index": 0, "delta": d}]}, ensure_ascii=False).encode() + b"\n\n"
+        for d in deltas
+    ]
+    return [*events, b"data: [DONE]\n\n"] if done else events
