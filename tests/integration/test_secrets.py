@@ -10,9 +10,10 @@ import asyncio
 import itertools
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import keyring
@@ -25,7 +26,7 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from desktop_app.core.errors import SecretStoreError
-from desktop_app.storage.secrets import KeyringSecrets, secure_backend
+from desktop_app.storage.secrets import KeyringSecrets
 
 SECRET = "sk-test-VALUE-never-logged-1234"
 
@@ -202,20 +203,43 @@ async def test_a_blocked_keychain_times_out_while_the_loop_keeps_running() -> No
     assert await secrets.get("api_key/x") == SECRET
 
 
+# The backend classes this module defines register themselves with keyring's discovery, so the
+# default backend is checked in a fresh interpreter: exactly what the app gets at start.
+_REAL_ROUND_TRIP = """
+import asyncio, sys, uuid
+import keyring
+from desktop_app.storage.secrets import KeyringSecrets, secure_backend
+
+async def main() -> None:
+    backend = secure_backend(keyring.get_keyring())
+    print(type(backend).__module__)
+    secrets = KeyringSecrets(service=f"Parley-test-{uuid.uuid4().hex}", timeout=10)
+    print(await secrets.describe())
+    assert await secrets.get("api_key/openai") is None
+    await secrets.set("api_key/openai", sys.argv[1])
+    assert await secrets.get("api_key/openai") == sys.argv[1]
+    await secrets.delete("api_key/openai")
+    assert await secrets.get("api_key/openai") is None
+    print("round trip ok")
+
+asyncio.run(main())
+"""
+
+
 @pytest.mark.keychain
-async def test_real_secret_service_round_trip() -> None:
+def test_real_secret_service_round_trip() -> None:
     if os.environ.get("PARLEY_TEST_KEYCHAIN") != "1":
         pytest.skip(
             "needs the isolated D-Bus + gnome-keyring session of scripts/test (PARLEY_TEST_KEYCHAIN=1)"
         )
-    # keyring may wrap it in its chainer; what Parley uses is the chain's best secure member.
-    backend = secure_backend(keyring.get_keyring())
+    child = subprocess.run(
+        [sys.executable, "-c", _REAL_ROUND_TRIP, SECRET], capture_output=True, text=True, timeout=60
+    )
     # The session was announced: a different backend is a broken setup, not a reason to skip.
-    assert type(backend).__module__ == "keyring.backends.SecretService", f"backend is {backend!r}"
-    secrets = KeyringSecrets(service=f"Parley-test-{uuid.uuid4().hex}", timeout=10)
-    assert await secrets.describe() == "SecretService Keyring"
-    assert await secrets.get("api_key/openai") is None
-    await secrets.set("api_key/openai", SECRET)
-    assert await secrets.get("api_key/openai") == SECRET
-    await secrets.delete("api_key/openai")
-    assert await secrets.get("api_key/openai") is None
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.splitlines() == [
+        "keyring.backends.SecretService",
+        "SecretService Keyring",
+        "round trip ok",
+    ]
+    assert SECRET not in child.stderr
