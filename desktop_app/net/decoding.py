@@ -12,6 +12,37 @@ import re
 from dataclasses import dataclass
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+# `json.loads` on a str runs two whitespace regexes around the C scanner, and on bytes also sniffs
+# the encoding; `raw_decode` is the scanner alone (about 40% less time per streamed event).
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def loads_json_text(text: str) -> object:
+    """`json.loads(text)` for text with no surrounding whitespace (e.g. after `str.strip()`).
+
+    Same value, and a `ValueError` for the same inputs: with no whitespace around it, the text is
+    one JSON value exactly when the scanner stops at its end.
+    """
+    value, end = _raw_decode(text)
+    if end != len(text):
+        raise ValueError(f"extra data after the JSON value at character {end}")
+    return value
+
+
+def loads_json_line(line: bytes) -> object:
+    """`json.loads(line)`, faster for the common case of strict UTF-8 with nothing around the value.
+
+    Anything else (whitespace around the value, a BOM, UTF-16/32, lone surrogates, invalid JSON) is
+    left to `json.loads` itself, so the value or the `ValueError` is always the one it gives.
+    """
+    try:
+        text = line.decode()
+        value, end = _raw_decode(text)
+    except ValueError:  # UnicodeDecodeError too
+        return json.loads(line)
+    if end != len(text):
+        return json.loads(line)
+    return value
 
 
 class Utf8Decoder:
@@ -46,6 +77,13 @@ class LineSplitter:
         if self._after_cr and data.startswith(b"\n"):
             data = data[1:]
         buffer = self._buffer + data
+        if b"\r" not in data:
+            # The common case, LF only: `bytes.split` is ~6x faster than the regex. The kept tail
+            # never holds a CR (a CR always ends a line), so neither does the buffer.
+            lines = buffer.split(b"\n")
+            self._buffer = lines.pop()
+            self._after_cr = False
+            return lines
         lines = _LINE_END.split(buffer)
         self._buffer = lines.pop()
         self._after_cr = buffer.endswith(b"\r")
@@ -78,22 +116,47 @@ class SseDecoder:
         self._id: str | None = None
 
     def feed(self, data: bytes) -> list[SseEvent]:
-        events: list[SseEvent] = []
-        for raw in self._lines.feed(data):
-            self._take_line(raw, events)
-        return events
+        return [SseEvent(*fields) for fields in self.feed_fields(data)]
 
     def flush(self) -> list[SseEvent]:
-        events: list[SseEvent] = []
+        return [SseEvent(*fields) for fields in self.flush_fields()]
+
+    def feed_fields(self, data: bytes) -> list[tuple[str, str, str | None]]:
+        """`feed`, as plain `(data, event, id)` tuples: a frozen dataclass costs ~0.35 µs per event
+        to build, a noticeable share of a fast stream's decoding."""
+        events: list[tuple[str, str, str | None]] = []
+        pending = self._data
+        for raw in self._lines.feed(data):
+            if raw.startswith(b"data:"):
+                # The common line, taken without decoding the field name or partitioning a str.
+                pending.append(raw[6 if raw.startswith(b"data: ") else 5 :].decode("utf-8", "replace"))
+            elif raw:
+                self._take_field(raw)
+            elif pending:  # `_dispatch`, inlined: a blank line ends every event
+                events.append(
+                    (
+                        pending[0] if len(pending) == 1 else "\n".join(pending),
+                        self._event or "message",
+                        self._id,
+                    )
+                )
+                pending.clear()
+                self._event = ""
+            else:
+                self._event = ""
+        return events
+
+    def flush_fields(self) -> list[tuple[str, str, str | None]]:
+        events: list[tuple[str, str, str | None]] = []
         for raw in self._lines.flush():
-            self._take_line(raw, events)
+            if raw:
+                self._take_field(raw)
+            else:
+                self._dispatch(events)
         self._dispatch(events)
         return events
 
-    def _take_line(self, raw: bytes, events: list[SseEvent]) -> None:
-        if not raw:
-            self._dispatch(events)
-            return
+    def _take_field(self, raw: bytes) -> None:
         line = raw.decode("utf-8", errors="replace")
         if line.startswith(":"):
             return
@@ -108,10 +171,13 @@ class SseDecoder:
             self._id = value
         # "retry" and unknown fields are ignored, as the standard says.
 
-    def _dispatch(self, events: list[SseEvent]) -> None:
-        if self._data:
-            events.append(SseEvent("\n".join(self._data), self._event or "message", self._id))
-        self._data = []
+    def _dispatch(self, events: list[tuple[str, str, str | None]]) -> None:
+        data = self._data
+        if data:
+            events.append(
+                (data[0] if len(data) == 1 else "\n".join(data), self._event or "message", self._id)
+            )
+            data.clear()  # in place: `feed_fields` holds this list
         self._event = ""
 
 
@@ -147,7 +213,7 @@ class NdjsonDecoder:
             if not line.strip():
                 continue
             try:
-                parsed.append(json.loads(line))
+                parsed.append(loads_json_line(line))
             except ValueError:
                 excerpt = line[:80].decode("utf-8", errors="replace")
                 raise MalformedLineError(f"not a JSON line: {excerpt!r}", parsed) from None

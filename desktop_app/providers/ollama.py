@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 from desktop_app.core.errors import ConfigurationError, ProtocolError
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 from desktop_app.core.messages import ChatRequest
-from desktop_app.net.decoding import LineSplitter
+from desktop_app.net.decoding import LineSplitter, loads_json_line
 from desktop_app.net.session import HttpClient, NetworkConfig
 from desktop_app.providers.base import AsyncGeneratorProvider, in_band_error
 
@@ -81,7 +80,7 @@ class Ollama(AsyncGeneratorProvider):
             if not raw.strip():
                 continue
             try:
-                yield json.loads(raw)
+                yield loads_json_line(raw)
             except ValueError:
                 excerpt = raw[:80].decode("utf-8", errors="replace")
                 raise ProtocolError(
@@ -93,14 +92,15 @@ class Ollama(AsyncGeneratorProvider):
             raise ProtocolError(f"malformed stream: {line!r:.80} is not a JSON object", provider=self.name)
         if line.get("error") is not None:
             raise in_band_error(line["error"], provider=self.name, model=model)
+        # Runs once per token: truth tests first (most values are None or empty), type checks after.
         events: list[StreamEvent] = []
         message = line.get("message")
         if isinstance(message, dict):
             thinking = message.get("thinking")
-            if isinstance(thinking, str) and thinking:
+            if thinking and isinstance(thinking, str):
                 events.append(ReasoningDelta(thinking))
             content = message.get("content")
-            if isinstance(content, str) and content:
+            if content and isinstance(content, str):
                 events.append(TextDelta(content))
         if line.get("done") is True:
             prompt = _count(line.get("prompt_eval_count"))

@@ -11,7 +11,7 @@ from typing import Any
 from desktop_app.core.errors import ConfigurationError, ProtocolError
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 from desktop_app.core.messages import ChatRequest
-from desktop_app.net.decoding import SseDecoder, SseEvent
+from desktop_app.net.decoding import SseDecoder, loads_json_text
 from desktop_app.net.session import HttpClient, NetworkConfig
 from desktop_app.providers.base import AsyncGeneratorProvider, in_band_error
 
@@ -70,13 +70,13 @@ class OpenAICompatible(AsyncGeneratorProvider):
         async with contextlib.aclosing(stream) as chunks:
             async for chunk in chunks:
                 reader.keep_raw(chunk)
-                for sse in decoder.feed(chunk):
-                    for event in reader.take(sse):
+                for data, kind, _ in decoder.feed_fields(chunk):
+                    for event in reader.take(data, kind):
                         yield event
                     if reader.done:
                         return  # [DONE]: leaving the block closes the response
-        for sse in decoder.flush():
-            for event in reader.take(sse):
+        for data, kind, _ in decoder.flush_fields():
+            for event in reader.take(data, kind):
                 yield event
             if reader.done:
                 return
@@ -114,23 +114,27 @@ class _ChunkReader:
         if not self._saw_event and len(self._raw) < _RAW_KEEP:
             self._raw += chunk[: _RAW_KEEP - len(self._raw)]
 
-    def take(self, sse: SseEvent) -> list[StreamEvent]:
+    def take(self, data: str, kind: str = "message") -> list[StreamEvent]:
+        """The events of one SSE event with this `data` and event type `kind`."""
         self._saw_event = True
-        data = sse.data.strip()
+        data = data.strip()
         if data == "[DONE]":
             self.done = True
             return [Finish(self._finish_reason or "stop")]
         try:
-            chunk = json.loads(data)
+            chunk = loads_json_text(data)
         except ValueError:
-            if sse.event == "error":
+            if kind == "error":
                 raise in_band_error(data, provider=self._provider, model=self._model) from None
             raise self._malformed(f"data {_excerpt(data)!r} is not JSON") from None
-        if sse.event == "error" or _is_error(chunk):
-            raise in_band_error(_error_of(chunk), provider=self._provider, model=self._model)
-        if not isinstance(chunk, dict):
-            raise self._malformed(f"data {_excerpt(data)!r} is not a JSON object")
-        return self._events_of(chunk)
+        if isinstance(chunk, dict):
+            # `_is_error`, inlined: this runs once per token.
+            if kind == "error" or chunk.get("error") is not None or chunk.get("object") == "error":
+                raise in_band_error(_error_of(chunk), provider=self._provider, model=self._model)
+            return self._events_of(chunk)
+        if kind == "error":
+            raise in_band_error(chunk, provider=self._provider, model=self._model)
+        raise self._malformed(f"data {_excerpt(data)!r} is not a JSON object")
 
     def end_without_done(self) -> list[StreamEvent]:
         """The body ended without `[DONE]`: fine after events, otherwise look at the plain body."""
@@ -153,21 +157,22 @@ class _ChunkReader:
         return [*self._events_of(whole, key="message"), Finish(self._finish_reason or "stop")]
 
     def _events_of(self, chunk: dict[str, Any], key: str = "delta") -> list[StreamEvent]:
+        # Runs once per token: truth tests first (most values are None or empty), type checks after.
         events: list[StreamEvent] = []
         choices = chunk.get("choices")
         # n=1 is all Parley asks for; other choices (if a server sends them) are ignored.
-        choice = choices[0] if isinstance(choices, list) and choices else None
+        choice = choices[0] if choices and isinstance(choices, list) else None
         if isinstance(choice, dict):
             delta = choice.get(key)
             if isinstance(delta, dict):
                 reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                if isinstance(reasoning, str) and reasoning:
+                if reasoning and isinstance(reasoning, str):
                     events.append(ReasoningDelta(reasoning))
                 content = delta.get("content")
-                if isinstance(content, str) and content:
+                if content and isinstance(content, str):
                     events.append(TextDelta(content))
             reason = choice.get("finish_reason")
-            if isinstance(reason, str) and reason:
+            if reason and isinstance(reason, str):
                 self._finish_reason = reason
         usage = chunk.get("usage")
         if isinstance(usage, dict):

@@ -94,7 +94,7 @@ class AbuseReplyGuard:
         self._pending = ""
 
     def feed(self, text: str) -> str:
-        pending = self._pending + text
+        pending = self._pending + text if self._pending else text
         if ABUSE_REPLY in pending:
             raise ProviderBlockedError("IP address is blocked by abuse detection.")
         keep = _longest_prefix_suffix(pending, ABUSE_REPLY)
@@ -107,8 +107,17 @@ class AbuseReplyGuard:
 
 
 def _longest_prefix_suffix(text: str, marker: str) -> int:
-    """Length of the longest suffix of `text` that is a proper prefix of `marker`."""
-    for size in range(min(len(text), len(marker) - 1), 0, -1):
-        if marker.startswith(text[-size:]):
-            return size
+    """Length of the longest suffix of `text` that is a proper prefix of `marker`.
+
+    Such a suffix starts with the marker's first character, so only those positions in the last
+    `len(marker) - 1` characters are tried (a `find` each), longest first: most chunks have none.
+    """
+    if not marker:
+        return 0
+    first = marker[0]
+    position = text.find(first, max(0, len(text) - (len(marker) - 1)))
+    while position != -1:
+        if marker.startswith(text[position:]):
+            return len(text) - position
+        position = text.find(first, position + 1)
     return 0
