@@ -2,7 +2,10 @@
 and the main window on top; then a clean shutdown (answers stopped and saved, HTTP sessions and
 the database closed, no task left running).
 
-`cli.py` calls `main(data_dir=..., quick=...)` for a bare `parley`.
+`cli.py` calls `main(data_dir=..., quick=...)` for a bare `parley` and `parley --quick`. One
+Parley runs per user and data folder: a later start hands its arguments to the running one and
+exits 0; that one brings its window to the front, or opens the quick prompt for `--quick`.
+The callables the window gets over the services are in `gui_services.py`.
 """
 
 from __future__ import annotations
@@ -13,11 +16,8 @@ import gc
 import logging
 import signal
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import qasync
 from PySide6.QtCore import (
@@ -31,22 +31,18 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.compose import PROXY_PASSWORD_KEY, Services, build_services, network_config
-from desktop_app.core.errors import ConfigurationError, ParleyError, ProviderError, SecretStoreError
-from desktop_app.core.ports import ChatProvider
-from desktop_app.core.preferences import Preferences, ProviderProfile, ProxyMode
+from desktop_app.compose import build_services
+from desktop_app.core.errors import ParleyError
+from desktop_app.gui_services import GuiServices, desktop_backend, window_backend
 from desktop_app.logs import install_excepthooks, setup_logging
-from desktop_app.net.session import HttpClient, NetworkConfig
-from desktop_app.providers.registry import PRESETS, ProviderKind, create_provider
-from desktop_app.providers.yqcloud import Yqcloud
-from desktop_app.storage.export import import_json, to_html, to_json, to_markdown
-from desktop_app.storage.paths import set_application_names
-from desktop_app.storage.settings import Keys, system_proxy
+from desktop_app.single_instance import InstanceServer, instance_name, try_hand_off
+from desktop_app.storage.paths import resolve_paths, set_application_names
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.theme import Appearance
-from desktop_app.ui.window_backend import DetectedServer, WindowBackend
+from desktop_app.ui.window_backend import DetectedServer
+
+__all__ = ["GuiServices", "main", "run_window", "window_backend"]  # GuiServices: tests, benchmarks
 
 log = logging.getLogger(__name__)
 
@@ -83,161 +79,16 @@ class MainThreadGarbageCollector(QObject):
         gc.enable()
 
 
-class GuiServices:
-    """The callables the window and the preferences dialog get, over `Services`."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        # HTTP clients replaced by new network settings; answers may still stream through
-        # them, so they are closed at shutdown rather than at once.
-        self._retired: list[HttpClient] = []
-
-    async def provider_for(self, profile: ProviderProfile) -> ChatProvider:
-        return await self.services.provider_for(profile)
-
-    async def network_changed(self, _preferences: Preferences) -> None:
-        services = self.services
-        config = await network_config(services.settings, services.secrets)
-        self._retired.append(services.http)
-        services.http = HttpClient(config)
-
-    async def list_models(self, profile: ProviderProfile, typed_key: str | None) -> list[str]:
-        services = self.services
-        if typed_key:
-            services.redactor.add(typed_key)
-            provider = create_provider(
-                profile.kind,
-                http=services.http,
-                base_url=profile.base_url,
-                api_key=typed_key,
-                name=profile.label,
-            )
-        else:
-            provider = await services.provider_for(profile)
-        return await provider.list_models()
-
-    async def test_connection(self, draft: Preferences, typed_password: str | None) -> str:
-        """Reach the current provider's server with the draft network settings."""
-        password = typed_password
-        if password is None and draft.proxy_mode is ProxyMode.MANUAL and draft.proxy_user:
-            try:
-                password = await self.services.secrets.get(PROXY_PASSWORD_KEY)
-            except SecretStoreError as exc:
-                raise ConfigurationError(f"The proxy password could not be read: {exc}") from None
-        config = NetworkConfig(
-            proxy=draft_proxy_url(draft, password),
-            timeout=float(draft.timeout),
-            proxy_loopback=self.services.settings.get(Keys.PROXY_LOOPBACK),
-        )
-        profile = draft.profile(draft.current_profile)
-        url, name = probe_target(profile)
-        started = time.monotonic()
-        async with HttpClient(config) as http:
-            try:
-                chunks = http.stream("GET", url, provider=name)
-                async with contextlib.aclosing(chunks) as body:
-                    async for _chunk in body:
-                        break
-                status = ""
-            except ProviderError as exc:
-                if exc.status is None or exc.status == 407:  # 407: the proxy refused us
-                    raise
-                status = f"HTTP {exc.status}"  # it answered, if only to refuse: the route works
-        elapsed = round((time.monotonic() - started) * 1000)
-        host = urlsplit(url).hostname or url
-        tr = QCoreApplication.translate
-        if config.proxy:
-            line = tr("ConnectionTest", "Connected to {host} through the proxy in {ms} ms.")
-        else:
-            line = tr("ConnectionTest", "Connected to {host} in {ms} ms.")
-        line = line.format(host=host, ms=elapsed)
-        if status:
-            line += " " + tr("ConnectionTest", "The server answered {status}.").format(status=status)
-        return line
-
-    def export_conversation(self, conversation_id: int, kind: str) -> str:
-        history = self.services.history
-        assert history is not None
-        conversation = history.get_conversation(conversation_id)
-        if conversation is None:
-            raise ConfigurationError("That conversation no longer exists.")
-        messages = history.messages(conversation_id)
-        writers = {"markdown": to_markdown, "json": to_json, "html": to_html}
-        return writers[kind](conversation, messages)
-
-    def import_conversation(self, text: str) -> int:
-        assert self.services.history is not None
-        return import_json(self.services.history, text)
-
-    def diagnostics(self) -> Mapping[str, str]:
-        return {
-            "Settings file": str(self.services.settings.path),
-            "Log file": str(self.services.paths.log_file),
-        }
-
-    async def aclose(self) -> None:
-        retired, self._retired = self._retired, []
-        for http in retired:
-            await http.aclose()
-        await self.services.aclose()
-
-
-def draft_proxy_url(preferences: Preferences, password: str | None) -> str | None:
-    """The proxy URL the (not yet saved) preferences describe; `Settings.proxy_url` does the same
-    for saved ones."""
-    if preferences.proxy_mode is ProxyMode.OFF:
-        return None
-    if preferences.proxy_mode is ProxyMode.SYSTEM:
-        return system_proxy(urllib.request.getproxies())
-    host = preferences.proxy_host.strip()
-    if not host:
-        raise ConfigurationError("A manual proxy is selected but no proxy host is set.")
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    credentials = ""
-    if preferences.proxy_user:
-        secret = f":{quote(password, safe='')}" if password else ""
-        credentials = f"{quote(preferences.proxy_user, safe='')}{secret}@"
-    return f"{preferences.proxy_type.value}://{credentials}{host}:{preferences.proxy_port}"
-
-
-def probe_target(profile: ProviderProfile | None) -> tuple[str, str]:
-    """(URL, name) to reach for a connection test: the provider's model list, or its site."""
-    if profile is None or profile.kind == ProviderKind.YQCLOUD.value:
-        return profile.base_url if profile and profile.base_url else Yqcloud.url, "Yqcloud"
-    base = profile.base_url.rstrip("/")
-    if profile.kind == ProviderKind.OLLAMA.value:
-        return f"{base or 'http://127.0.0.1:11434'}/api/tags", profile.label
-    return f"{base}/models", profile.label
-
-
-def window_backend(
-    gui: GuiServices, appearance: Appearance | None, local: DetectedServer | None
-) -> WindowBackend:
-    services = gui.services
-    assert services.history is not None
-    return WindowBackend(
-        history=services.history,
-        settings=services.settings,
-        preferences=PreferencesBackend(
-            secrets=services.secrets,
-            presets=PRESETS,
-            list_models=gui.list_models,
-            test_connection=gui.test_connection,
-        ),
-        provider_for=gui.provider_for,
-        network_changed=gui.network_changed,
-        export_conversation=gui.export_conversation,
-        import_conversation=gui.import_conversation,
-        data_dir=services.paths.data_dir,
-        appearance=appearance,
-        diagnostics=gui.diagnostics,
-        local_server=local,
-    )
-
-
-async def run_window(app: QApplication, data_dir: Path | None, local: DetectedServer | None = None) -> int:
-    """Build services and the window, wait until the window is closed, then shut down cleanly."""
+async def run_window(
+    app: QApplication,
+    data_dir: Path | None,
+    local: DetectedServer | None = None,
+    *,
+    instance: InstanceServer | None = None,
+    quick: bool = False,
+) -> int:
+    """Build services and the window, wait until Parley is asked to quit, then shut down cleanly.
+    Later starts of Parley reach the window through `instance`."""
     try:
         services = await build_services(data_dir)
     except ParleyError as exc:
@@ -249,9 +100,18 @@ async def run_window(app: QApplication, data_dir: Path | None, local: DetectedSe
         preferences = services.settings.load()
         appearance = Appearance(app)
         appearance.apply(preferences)
-        window = MainWindow(window_backend(gui, appearance, local), preferences)
-        window.show()
-        window.composer.setFocus()
+        desktop = desktop_backend(gui, data_dir)
+        window = MainWindow(window_backend(gui, appearance, local, desktop), preferences)
+        # `parley --quick` with a tray: only the quick prompt shows, the window waits in the tray.
+        if not (quick and desktop.tray_available()):
+            window.show()
+            window.composer.setFocus()
+        window.desktop.start()
+        if quick:
+            window.desktop.quick.show_at_pointer()
+        if instance is not None:
+            instance.message_received.connect(window.desktop.handle_instance_args)
+        window.desktop.discover_local_servers()  # first run only; off the start-up path
         log.info("Parley %s started; data in %s", __version__, services.paths.data_dir)
         if services.history is not None and services.history.interrupted_on_open:
             window.show_message(
@@ -326,9 +186,8 @@ def _loop_exception_handler(_loop: asyncio.AbstractEventLoop, context: Mapping[s
 
 
 def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedServer | None = None) -> int:
-    """Start the desktop app; returns the process exit code. `quick` (the quick prompt) is not
-    built yet and opens the main window."""
-    del quick
+    """Start the desktop app, or hand over to the one already running for this data folder;
+    returns the process exit code. `quick` opens the quick prompt."""
     set_application_names()
     QLoggingCategory.setFilterRules("qt.qpa.*=false")
     app = QApplication.instance()
@@ -340,6 +199,9 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
     # The window's close is a request that is answered after answers are saved; Qt must not
     # end the loop on its own when the last window hides.
     app.setQuitOnLastWindowClosed(False)
+    instance = become_the_instance(data_dir, ["--quick"] if quick else [])
+    if instance is None:
+        return EXIT_OK  # the running Parley took over
     install_excepthooks()
     _route_qt_messages()
     collector = MainThreadGarbageCollector(app)
@@ -347,12 +209,28 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
     loop.set_exception_handler(_loop_exception_handler)
     asyncio.set_event_loop(loop)
     try:
-        return int(loop.run_until_complete(run_window(app, data_dir, local)))
+        return int(loop.run_until_complete(run_window(app, data_dir, local, instance=instance, quick=quick)))
     finally:
+        instance.close()
         _cancel_leftovers(loop)
         loop.close()
         asyncio.set_event_loop(None)
         collector.stop()
+
+
+def become_the_instance(data_dir: Path | None, args: list[str]) -> InstanceServer | None:
+    """Hand `args` to a Parley already running for this data folder (None: it took them), else
+    listen for later starts. If two start at once, the one that loses the race hands over too."""
+    name = instance_name(resolve_paths(data_dir).data_dir)
+    for _attempt in range(2):
+        if try_hand_off(name, args):
+            return None
+        server = InstanceServer(name)
+        if server.listen():
+            return server
+    # Something holds the name but does not answer: run anyway, just without hand-overs.
+    sys.stderr.write(f"parley: {server.error_text}\n")
+    return server
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:

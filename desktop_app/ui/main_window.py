@@ -1,9 +1,10 @@
 """The main window: conversations on the left, the chat on the right with the composer below it,
 provider and model pickers in the toolbar and the running answer's status at the bottom.
 
-Everything outside the UI comes through `WindowBackend`. Closing the window is a request:
-`close_requested` is set and the composition root awaits `shutdown()`, which stops every answer
-(each saved as stopped), saves the window's geometry and leaves no task behind.
+Everything outside the UI comes through `WindowBackend`. Quitting is a request: `close_requested`
+is set and the composition root awaits `shutdown()`, which stops every answer (each saved as
+stopped), saves the window's geometry and leaves no task behind. Closing the window quits too,
+unless Parley keeps running in the tray (`DesktopShell`: tray icon, quick prompt, global shortcut).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.core.errors import ParleyError
 from desktop_app.core.preferences import Preferences, ProviderProfile
@@ -24,24 +26,29 @@ from desktop_app.ui.composer import Composer
 from desktop_app.ui.conversation_settings import ConversationSettingsDialog
 from desktop_app.ui.conversations import Conversations
 from desktop_app.ui.file_actions import FileActions
-from desktop_app.ui.help import diagnostics, open_folder, show_about
+from desktop_app.ui.help import diagnostics, open_folder
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.markdown import MarkdownRenderer
 from desktop_app.ui.preferences import PreferencesDialog, preset_profile
+from desktop_app.ui.preferences.desktop import same_server, with_servers
+from desktop_app.ui.quick_prompt import QuickPrompt, QuickPromptBackend
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status import AnswerStatus
 from desktop_app.ui.tasks import OwnedTasks
 from desktop_app.ui.theme import is_dark
 from desktop_app.ui.toolbar import SourcePicker
+from desktop_app.ui.tray import DesktopShell
 from desktop_app.ui.welcome import LocalServerBanner, WelcomePanel
 from desktop_app.ui.window_actions import (
     build_menus,
+    build_toolbar,
+    connect_window,
     create_actions,
     retranslate,
     retranslate_menus,
     update_icons,
 )
-from desktop_app.ui.window_backend import WindowBackend
+from desktop_app.ui.window_backend import DetectedServer, WindowBackend
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +100,7 @@ class MainWindow(QMainWindow):
 
         self.actions_ = create_actions(self)
         self.menus = build_menus(self, self.actions_)
-        self.toolbar = QToolBar(self)
-        self.toolbar.setObjectName("mainToolbar")
-        self.toolbar.setMovable(False)
-        self.toolbar.setIconSize(QSize(20, 20))
-        self.toolbar.addWidget(self.picker)
-        self.toolbar.addAction(self.actions_.conversation_settings)
-        self.toolbar.addAction(self.actions_.preferences)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.toolbar = build_toolbar(self, self.actions_, self.picker)
         self.files = FileActions(self, backend, self.show_message)
         self.conversations = Conversations(
             backend.history,
@@ -114,58 +114,40 @@ class MainWindow(QMainWindow):
             show_message=self.show_message,
             parent=self,
         )
+        quick = QuickPrompt(
+            QuickPromptBackend(
+                backend.history, self.provider.now, self.provider.ready, self.picker.current_model
+            ),
+            self.renderer,
+            dark=is_dark(self.palette()),
+        )
+        self.desktop = DesktopShell(self, backend.desktop, backend.history, quick, self)
 
         self._connect()
         self._restore_geometry()
         self._apply_view_preferences(preferences)
         self.retranslate()
-        self._adopt_local_server()
         self.conversations.new_chat()
         self._refresh_pickers()
         self.provider.reload(self.current_profile())
+        if backend.local_server is not None:
+            self.use_local_server(backend.local_server)
         self.setFocusProxy(self.composer)
 
     # -- wiring --------------------------------------------------------------------------------
 
     def _connect(self) -> None:
-        a, c, files = self.actions_, self.conversations, self.files
-        a.new_chat.triggered.connect(c.new_chat)
-        a.find.triggered.connect(self.sidebar.focus_search)
-        a.preferences.triggered.connect(lambda: self.open_preferences())
-        a.stop.triggered.connect(self.escape)
-        a.regenerate.triggered.connect(c.regenerate)
-        a.conversation_settings.triggered.connect(self.open_conversation_settings)
-        a.rename.triggered.connect(lambda: self.sidebar.begin_rename(c.current))
-        a.delete.triggered.connect(lambda: self.sidebar.confirm_delete(c.current))
-        a.quit.triggered.connect(self.close)
-        a.about.triggered.connect(lambda: show_about(self, self._backend.data_dir))
-        a.open_data_folder.triggered.connect(self._open_data_folder)
-        a.copy_diagnostics.triggered.connect(self.copy_diagnostics)
-        a.export_markdown.triggered.connect(lambda: files.export(c.current, "markdown"))
-        a.export_json.triggered.connect(lambda: files.export(c.current, "json"))
-        a.export_html.triggered.connect(lambda: files.export(c.current, "html"))
-        a.import_json.triggered.connect(files.import_json)
-        files.imported.connect(self._imported)
+        c = self.conversations
+        connect_window(self)
+        self.files.imported.connect(self._imported)
         c.changed.connect(self._update_chat_page)
-        self.composer.send_requested.connect(self.send)
-        self.composer.stop_requested.connect(c.stop)
-        self.composer.edit_cancelled.connect(c.cancel_edit)
         self.composer.edit.installEventFilter(self)
-        self.sidebar.new_requested.connect(c.new_chat)
-        self.sidebar.conversation_selected.connect(c.open)
-        self.sidebar.rename_requested.connect(c.rename)
         self.sidebar.delete_requested.connect(
             lambda cid: self._tasks.start(c.delete(cid), key=f"delete:{cid}")
         )
-        self.sidebar.search_requested.connect(c.search)
-        self.sidebar.hit_activated.connect(c.open_hit)
-        self.welcome.yqcloud_chosen.connect(self.choose_yqcloud)
-        self.welcome.api_key_requested.connect(lambda: self.open_preferences("providers", add_keyed=True))
-        self.banner.preferences_requested.connect(lambda: self.open_preferences("providers"))
         self.picker.profile_chosen.connect(self._profile_chosen)
         self.picker.model_chosen.connect(self._model_chosen)
         self.provider.models_listed.connect(self._models_listed)
-        self.provider.failed.connect(self.show_message)
 
     # -- chat actions --------------------------------------------------------------------------
 
@@ -236,7 +218,9 @@ class MainWindow(QMainWindow):
             dialog = PreferencesDialog(self._prefs, self._backend.preferences, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.applied.connect(self.apply_preferences)
+            dialog.applied.connect(lambda _saved: self.desktop.preferences_saved(dialog.general.desktop))
             dialog.destroyed.connect(self._preferences_closed)
+            dialog.general.desktop.attach(self.desktop.settings_backend())
             self._preferences_dialog = dialog
         dialog.open_page(page)
         if add_keyed and not any(p.kind == "openai" for p in dialog.draft().profiles):
@@ -252,9 +236,13 @@ class MainWindow(QMainWindow):
         self._preferences_dialog = None
 
     def apply_preferences(self, preferences: object) -> None:
-        """Save and apply at once: theme, font, language, send key, network and provider."""
+        """Save and apply at once: theme, font, language, send key, network, provider, shortcut."""
         assert isinstance(preferences, Preferences)
+        hotkey_changed = preferences.hotkey != self._prefs.hotkey
         self._save_preferences(preferences)
+        problem = self.desktop.register_hotkey(preferences.hotkey)
+        if problem and hotkey_changed:
+            self.show_message(problem)
         if self._backend.appearance is not None:
             self._backend.appearance.apply(preferences)
         self._apply_view_preferences(preferences)
@@ -286,17 +274,20 @@ class MainWindow(QMainWindow):
         )
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _adopt_local_server(self) -> None:
-        """The seam for local-server discovery: a server found on this computer is used when
-        nothing is configured yet, and a banner says so."""
-        server = self._backend.local_server
-        if server is None or self.current_profile() is not None:
-            return
-        profiles = (*(p for p in self._prefs.profiles if p.id != server.profile.id), server.profile)
+    def use_local_server(self, server: DetectedServer) -> bool:
+        """While nothing is configured, use a server found on this computer and say so in a banner:
+        no dialog, and the composer keeps the focus. Returns whether it was used."""
+        if self.current_profile() is not None:
+            return False
+        known = next((p.id for p in self._prefs.profiles if same_server(p, server.profile)), "")
         self._save_preferences(
-            dataclasses.replace(self._prefs, profiles=profiles, current_profile=server.profile.id)
+            with_servers(dataclasses.replace(self._prefs, current_profile=known), [server])
         )
         self.banner.show_server(server.name, server.address)
+        self._refresh_pickers()
+        self._update_chat_page()
+        self.provider.reload(self.current_profile())
+        return True
 
     def _profile_chosen(self, profile_id: str) -> None:
         if profile_id != self._prefs.current_profile:
@@ -340,7 +331,11 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("Diagnostics copied to the clipboard."))
         return text
 
-    def _open_data_folder(self) -> None:
+    @property
+    def data_dir(self) -> Path:
+        return self._backend.data_dir
+
+    def open_data_folder(self) -> None:
         if not open_folder(self._backend.data_dir):
             self.show_message(self.tr("Could not open {folder}.").format(folder=self._backend.data_dir))
 
@@ -361,13 +356,41 @@ class MainWindow(QMainWindow):
         except ParleyError as exc:
             log.warning("Window geometry not saved: %s", exc)
 
+    # -- what the desktop shell and other starts ask of the window --------------------------------
+
+    def bring_to_front(self) -> None:
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self.bring_to_front()
+        self.conversations.open(conversation_id)
+        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def refresh_conversation(self, conversation_id: int) -> None:
+        if self.conversations.current == conversation_id and not self.conversations.is_streaming():
+            self.conversations.open(conversation_id)
+        else:
+            self.conversations.refresh_sidebar()
+
+    def new_chat(self) -> None:
+        self.conversations.new_chat()
+
+    def quit(self) -> None:
+        """Quit (menu, tray, Ctrl+Q): the composition root shuts down, answers saved first."""
+        self.close_requested.set()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._shut_down:
             event.accept()
             return
-        # Ask the composition root to shut down: answers must be stopped and saved first.
         event.ignore()
-        self.close_requested.set()
+        if self.desktop.hide_on_close():
+            self.hide()
+        else:
+            self.quit()
 
     async def shutdown(self) -> None:
         """Stop every answer (saved as stopped), save the geometry, end every task, close."""
@@ -376,6 +399,7 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         self._shut_down = True
         self._tasks.cancel_all()
+        await self.desktop.aclose()
         await self.provider.aclose()
         await self.conversations.aclose()
         await self._tasks.wait_all()
@@ -388,6 +412,7 @@ class MainWindow(QMainWindow):
         retranslate(self.actions_)
         retranslate_menus(self.menus)
         self.toolbar.setWindowTitle(self.tr("Toolbar"))
+        self.desktop.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

@@ -1,14 +1,20 @@
-"""The main window's actions, their shortcuts and the menus that hold them."""
+"""The main window's actions, their shortcuts, the menus and toolbar that hold them, and what
+each action and control of the window does when used."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 
+from desktop_app.ui.help import show_about
 from desktop_app.ui.icons import palette_icon
+
+if TYPE_CHECKING:
+    from desktop_app.ui.main_window import MainWindow
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class WindowActions:
     preferences: QAction
     stop: QAction
     regenerate: QAction
+    quick_prompt: QAction
     conversation_settings: QAction
     rename: QAction
     delete: QAction
@@ -65,6 +72,53 @@ def create_actions(window: QMainWindow) -> WindowActions:
     return result
 
 
+def build_toolbar(window: QMainWindow, actions: WindowActions, picker: QWidget) -> QToolBar:
+    toolbar = QToolBar(window)
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setMovable(False)
+    toolbar.setIconSize(QSize(20, 20))
+    toolbar.addWidget(picker)
+    toolbar.addAction(actions.conversation_settings)
+    toolbar.addAction(actions.preferences)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+    return toolbar
+
+
+def connect_window(window: MainWindow) -> None:
+    """What each of the window's actions, and its composer, sidebar and panels, do when used."""
+    a, c, files = window.actions_, window.conversations, window.files
+    a.new_chat.triggered.connect(c.new_chat)
+    a.find.triggered.connect(window.sidebar.focus_search)
+    a.preferences.triggered.connect(lambda: window.open_preferences())
+    a.stop.triggered.connect(window.escape)
+    a.regenerate.triggered.connect(c.regenerate)
+    a.quick_prompt.triggered.connect(window.desktop.quick.show_at_pointer)
+    a.conversation_settings.triggered.connect(window.open_conversation_settings)
+    a.rename.triggered.connect(lambda: window.sidebar.begin_rename(c.current))
+    a.delete.triggered.connect(lambda: window.sidebar.confirm_delete(c.current))
+    a.quit.triggered.connect(window.quit)
+    a.about.triggered.connect(lambda: show_about(window, window.data_dir))
+    a.open_data_folder.triggered.connect(window.open_data_folder)
+    a.copy_diagnostics.triggered.connect(window.copy_diagnostics)
+    a.export_markdown.triggered.connect(lambda: files.export(c.current, "markdown"))
+    a.export_json.triggered.connect(lambda: files.export(c.current, "json"))
+    a.export_html.triggered.connect(lambda: files.export(c.current, "html"))
+    a.import_json.triggered.connect(files.import_json)
+    window.composer.send_requested.connect(window.send)
+    window.composer.stop_requested.connect(c.stop)
+    window.composer.edit_cancelled.connect(c.cancel_edit)
+    window.sidebar.new_requested.connect(c.new_chat)
+    window.sidebar.conversation_selected.connect(c.open)
+    window.sidebar.rename_requested.connect(c.rename)
+    window.sidebar.search_requested.connect(c.search)
+    window.sidebar.hit_activated.connect(c.open_hit)
+    window.welcome.yqcloud_chosen.connect(window.choose_yqcloud)
+    window.welcome.api_key_requested.connect(lambda: window.open_preferences("providers", add_keyed=True))
+    window.banner.preferences_requested.connect(lambda: window.open_preferences("providers"))
+    window.provider.failed.connect(window.show_message)
+    window.chat_view.answer_finished.connect(lambda answer, _html: window.desktop.answer_finished(answer))
+
+
 def update_icons(actions: WindowActions, window: QMainWindow) -> None:
     for name, icon in _ICONS.items():
         getattr(actions, name).setIcon(palette_icon(icon, window.palette()))
@@ -90,6 +144,7 @@ def build_menus(window: QMainWindow, actions: WindowActions) -> dict[str, QMenu]
     chat_menu = bar.addMenu("")
     chat_menu.addAction(actions.stop)
     chat_menu.addAction(actions.regenerate)
+    chat_menu.addAction(actions.quick_prompt)
     chat_menu.addSeparator()
     chat_menu.addAction(actions.conversation_settings)
     chat_menu.addAction(actions.rename)
@@ -123,6 +178,7 @@ def retranslate(actions: WindowActions) -> None:
         "preferences": QCoreApplication.translate("MainWindow", "&Preferences…"),
         "stop": QCoreApplication.translate("MainWindow", "&Stop answer"),
         "regenerate": QCoreApplication.translate("MainWindow", "&Regenerate last answer"),
+        "quick_prompt": QCoreApplication.translate("MainWindow", "&Quick prompt"),
         "conversation_settings": QCoreApplication.translate("MainWindow", "Conversation &settings…"),
         "rename": QCoreApplication.translate("MainWindow", "Re&name conversation"),
         "delete": QCoreApplication.translate("MainWindow", "&Delete conversation…"),

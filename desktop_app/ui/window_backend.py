@@ -10,21 +10,44 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QSystemTrayIcon
+
 from desktop_app.core.ports import ChatProvider, HistoryStore, SettingsStore
 from desktop_app.core.preferences import Preferences, ProviderProfile
+from desktop_app.ui.hotkey import GlobalHotkey, create_global_hotkey
 from desktop_app.ui.preferences import PreferencesBackend
+from desktop_app.ui.preferences.desktop import DetectedServer, LaunchAtLogin
 from desktop_app.ui.theme import Appearance
+
+__all__ = ["EXPORT_FORMATS", "DesktopBackend", "DetectedServer", "LaunchAtLogin", "WindowBackend"]
 
 EXPORT_FORMATS = ("markdown", "json", "html")
 
 
-@dataclass(frozen=True, slots=True)
-class DetectedServer:
-    """A model server found on this computer (local-server discovery hands one in)."""
+def _never() -> bool:
+    return False
 
-    name: str  # "llama.cpp"
-    address: str  # "127.0.0.1:8080"
-    profile: ProviderProfile
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class DesktopBackend:
+    """Parley's place on the desktop: tray, global shortcut, launch at login, local servers.
+    The defaults are the real tray and shortcut with nothing remembered; tests hand in seams."""
+
+    # Is there a system tray to keep Parley in? (Qt's answer; False on the offscreen platform)
+    tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable
+    # The global shortcut's backend for this desktop.
+    create_hotkey: Callable[[QObject], GlobalHotkey] = create_global_hotkey
+    launch_at_login: LaunchAtLogin | None = None
+    # Probe this computer for model servers; [] when none answered (bounded, ~1 s).
+    scan_local_servers: Callable[[], Awaitable[list[DetectedServer]]] | None = None
+    # The "Parley keeps running in the tray" notice is shown once: was it, and remember that it was.
+    tray_notice_shown: Callable[[], bool] = _never
+    remember_tray_notice: Callable[[], None] = _nothing
 
 
 @dataclass(frozen=True)
@@ -43,4 +66,6 @@ class WindowBackend:
     data_dir: Path
     appearance: Appearance | None = None
     diagnostics: Callable[[], Mapping[str, str]] = field(default=dict)
+    # A server found before the window was built: used at once when nothing is configured.
     local_server: DetectedServer | None = None
+    desktop: DesktopBackend = field(default_factory=DesktopBackend)

@@ -1,36 +1,49 @@
-"""Preferences → General: language, theme, the send key and the font size."""
+"""Preferences → General: language, theme, the send key and the font size, then the desktop
+section (global shortcut, tray, notifications, launch at login, local model servers)."""
 
 from __future__ import annotations
 
 import dataclasses
 
 from PySide6.QtCore import QEvent, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.core.preferences import Language, Preferences, SendKey, Theme
+from desktop_app.ui.preferences.desktop import DesktopSection
 
 MIN_FONT, MAX_FONT = 0, 48  # 0 = the system's font size
 
 
 class GeneralPage(QWidget):
-    validity_changed = Signal()  # never invalid: every control offers only valid values
+    validity_changed = Signal()  # only the global shortcut can be invalid
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.language = QComboBox(self)
+        # The page scrolls: with the desktop section it is taller than the dialog's default size.
+        content = QWidget(self)
+        self.language = QComboBox(content)
         self.language.setObjectName("language")
-        self.theme = QComboBox(self)
+        self.theme = QComboBox(content)
         self.theme.setObjectName("theme")
-        self.send_key = QComboBox(self)
+        self.send_key = QComboBox(content)
         self.send_key.setObjectName("sendKey")
-        self.font_size = QSpinBox(self)
+        self.font_size = QSpinBox(content)
         self.font_size.setObjectName("fontSize")
         self.font_size.setRange(MIN_FONT, MAX_FONT)
-        self.language_label = QLabel(self)
-        self.theme_label = QLabel(self)
-        self.send_key_label = QLabel(self)
-        self.font_size_label = QLabel(self)
-        self.language_note = QLabel(self)
+        self.language_label = QLabel(content)
+        self.theme_label = QLabel(content)
+        self.send_key_label = QLabel(content)
+        self.font_size_label = QLabel(content)
+        self.language_note = QLabel(content)
         self.language_note.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.language_label, self.language)
@@ -45,9 +58,20 @@ class GeneralPage(QWidget):
             (self.font_size_label, self.font_size),
         ):
             label.setBuddy(field)
+        self.desktop = DesktopSection(content)
+        self.desktop.validity_changed.connect(self.validity_changed)
+        column = QVBoxLayout(content)
+        column.addLayout(form)
+        column.addSpacing(8)
+        column.addWidget(self.desktop)
+        column.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
         self.retranslate()
 
     def load(self, preferences: Preferences) -> None:
@@ -55,18 +79,20 @@ class GeneralPage(QWidget):
         _select(self.theme, preferences.theme.value)
         _select(self.send_key, preferences.send_key.value)
         self.font_size.setValue(preferences.font_size)
+        self.desktop.load(preferences)
 
     def apply(self, preferences: Preferences) -> Preferences:
-        return dataclasses.replace(
+        general = dataclasses.replace(
             preferences,
             language=Language(self.language.currentData()),
             theme=Theme(self.theme.currentData()),
             send_key=SendKey(self.send_key.currentData()),
             font_size=self.font_size.value(),
         )
+        return self.desktop.apply(general)
 
     def is_valid(self) -> bool:
-        return True
+        return self.desktop.is_valid()
 
     def retranslate(self) -> None:
         chosen = (self.language.currentData(), self.theme.currentData(), self.send_key.currentData())
