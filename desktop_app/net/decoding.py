@@ -11,38 +11,29 @@ import json
 import re
 from dataclasses import dataclass
 
+import orjson
+
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-# `json.loads` on a str runs two whitespace regexes around the C scanner, and on bytes also sniffs
-# the encoding; `raw_decode` is the scanner alone (about 40% less time per streamed event).
-_raw_decode = json.JSONDecoder().raw_decode
+# One JSON value per streamed event is most of a stream's decoding cost. orjson parses it about
+# twice as fast as the stdlib; anything it refuses (NaN, lone surrogates, invalid JSON) goes to
+# `json.loads`, so errors are always the standard library's. The one difference left: orjson
+# reads an integer beyond 64 bits as a float (no chat API sends one).
 
 
 def loads_json_text(text: str) -> object:
-    """`json.loads(text)` for text with no surrounding whitespace (e.g. after `str.strip()`).
-
-    Same value, and a `ValueError` for the same inputs: with no whitespace around it, the text is
-    one JSON value exactly when the scanner stops at its end.
-    """
-    value, end = _raw_decode(text)
-    if end != len(text):
-        raise ValueError(f"extra data after the JSON value at character {end}")
-    return value
+    """`json.loads(text)`, faster."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def loads_json_line(line: bytes) -> object:
-    """`json.loads(line)`, faster for the common case of strict UTF-8 with nothing around the value.
-
-    Anything else (whitespace around the value, a BOM, UTF-16/32, lone surrogates, invalid JSON) is
-    left to `json.loads` itself, so the value or the `ValueError` is always the one it gives.
-    """
+    """`json.loads(line)`, faster."""
     try:
-        text = line.decode()
-        value, end = _raw_decode(text)
-    except ValueError:  # UnicodeDecodeError too
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
         return json.loads(line)
-    if end != len(text):
-        return json.loads(line)
-    return value
 
 
 class Utf8Decoder:
