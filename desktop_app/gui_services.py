@@ -29,7 +29,7 @@ from desktop_app.providers.discovery import DiscoveredServer, discover_local_ser
 from desktop_app.providers.registry import PRESETS, ProviderKind, create_provider
 from desktop_app.providers.yqcloud import Yqcloud
 from desktop_app.storage.export import import_json, to_html, to_json, to_markdown
-from desktop_app.storage.settings import Keys, bool_key, proxy_url_for, text_key
+from desktop_app.storage.settings import Keys, proxy_url_for
 from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.theme import Appearance
 from desktop_app.ui.window_backend import DesktopBackend, DetectedServer, WindowBackend
@@ -37,10 +37,6 @@ from desktop_app.ui.window_backend import DesktopBackend, DetectedServer, Window
 log = logging.getLogger(__name__)
 
 DISCOVERY_PORTS_ENV = "PARLEY_DISCOVERY_PORTS"
-# Hidden settings (no control in Preferences): the ports discovery probes, and whether the
-# "Parley is still running in the tray" notice was shown once already.
-DISCOVERY_PORTS = text_key("network/discovery_ports", "")
-TRAY_NOTICE_SHOWN = bool_key("ui/tray_notice_shown", False)
 
 
 class GuiServices:
@@ -127,17 +123,17 @@ class GuiServices:
     async def scan_local_servers(self) -> list[DetectedServer]:
         """Model servers answering on this computer (bounded: about a second)."""
         services = self.services
-        ports = services.env.get(DISCOVERY_PORTS_ENV) or services.settings.get(DISCOVERY_PORTS)
+        ports = services.env.get(DISCOVERY_PORTS_ENV) or services.settings.get(Keys.DISCOVERY_PORTS)
         return [
             detected_server(found) for found in await discover_local_servers(ports=discovery_ports(ports))
         ]
 
     def tray_notice_shown(self) -> bool:
-        return self.services.settings.get(TRAY_NOTICE_SHOWN)
+        return self.services.settings.get(Keys.TRAY_NOTICE_SHOWN)
 
     def remember_tray_notice(self) -> None:
         try:
-            self.services.settings.set(TRAY_NOTICE_SHOWN, True)
+            self.services.settings.set(Keys.TRAY_NOTICE_SHOWN, True)
         except ParleyError as exc:
             log.warning("Could not remember the tray notice: %s", exc)
 

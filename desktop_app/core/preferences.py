@@ -3,6 +3,7 @@ the preferences dialog edits a copy; nothing here knows Qt."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -71,7 +72,8 @@ class Preferences:
     language: Language = Language.SYSTEM
     send_key: SendKey = SendKey.ENTER
     font_size: int = 11  # points
-    hotkey: str = "Ctrl+Shift+Space"
+    # Qt's names: on macOS "Alt" is the Option key (and "Ctrl" is Command).
+    hotkey: str = "Alt+Space" if sys.platform == "darwin" else "Ctrl+Shift+Space"
     close_to_tray: bool = True
     notify_when_done: bool = True
 

@@ -148,6 +148,10 @@ class Keys:
     HOTKEY = text_key("ui/hotkey", _DEFAULTS.hotkey)
     CLOSE_TO_TRAY = bool_key("ui/close_to_tray", _DEFAULTS.close_to_tray)
     NOTIFY_WHEN_DONE = bool_key("ui/notify_when_done", _DEFAULTS.notify_when_done)
+    # Hidden (no control in Preferences): whether the "still running in the tray" notice was
+    # shown once, and the ports local-server discovery probes ("ollama=11434,llamacpp=8080").
+    TRAY_NOTICE_SHOWN = bool_key("ui/tray_notice_shown", False)
+    DISCOVERY_PORTS = text_key("network/discovery_ports", "")
 
     WINDOW_GEOMETRY = bytes_key("window/geometry")
     SPLITTER_STATE = bytes_key("window/splitter")
