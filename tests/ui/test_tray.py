@@ -16,8 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.preferences import Preferences
-from desktop_app.gui_services import TRAY_NOTICE_SHOWN
-from desktop_app.storage.settings import Settings
+from desktop_app.storage.settings import Keys, Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.tray import keeps_running_on_close, preview, should_notify
 from tests.ui.test_quick_prompt import WAIT_MS, ChatAPI, DesktopApp, api, configured, make_app
@@ -80,7 +79,7 @@ def test_closing_with_a_tray_hides_into_it_and_says_so_once(
     assert not window.isVisible()
     assert not window.close_requested.is_set()  # still running
     assert "still running" in notice.args[0]
-    assert Settings(app.data_dir / "settings.ini").get(TRAY_NOTICE_SHOWN)
+    assert Settings(app.data_dir / "settings.ini").get(Keys.TRAY_NOTICE_SHOWN)
     shown: list[str] = []
     window.desktop.tray.message_shown.connect(lambda title, _text: shown.append(title))
     window.desktop.tray.open_action.trigger()
