@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop_app.core.preferences import Preferences
 from desktop_app.qt_async import close_event_loop, create_event_loop
+from tests.support.desktop import ChatAPI, DesktopApp
 from tests.support.qt import run
 from tests.support.server import ScriptedServer
 
@@ -72,3 +75,25 @@ def server(qtbot: QtBot, qloop: asyncio.AbstractEventLoop) -> Iterator[ScriptedS
         yield srv
     finally:
         run(qtbot, qloop, srv.stop())
+
+
+@pytest.fixture
+def api(server: ScriptedServer) -> ChatAPI:
+    return ChatAPI(server)
+
+
+@pytest.fixture
+def make_app(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_path: Path, server: ScriptedServer
+) -> Iterator[Any]:
+    """Apps over real services; closed before the server stops (their HTTP sessions first)."""
+    apps: list[DesktopApp] = []
+
+    def make(preferences: Preferences | None = None, **kwargs: Any) -> DesktopApp:
+        app = DesktopApp(qtbot, qloop, tmp_path, preferences, **kwargs)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()  # the qloop fixture then fails the test if any task is left

@@ -16,9 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.core.errors import ConfigurationError
 from desktop_app.gui_services import DISCOVERY_PORTS_ENV, discovery_ports
 from desktop_app.storage.settings import Settings
-from tests.ui.test_quick_prompt import WAIT_MS, ChatAPI, DesktopApp, api, configured, make_app
-
-__all__ = ["api", "make_app"]  # fixtures shared with test_quick_prompt.py
+from tests.support.desktop import WAIT_MS, ChatAPI, DesktopApp, configured
 
 
 def dead_port() -> int:

@@ -26,6 +26,7 @@ from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.theme import Appearance, is_dark
 from desktop_app.ui.window_backend import DetectedServer
+from tests.support.desktop import MemorySecrets
 from tests.support.qt import run
 from tests.support.server import ScriptedServer
 
@@ -34,22 +35,6 @@ Loop = asyncio.AbstractEventLoop
 WAIT_MS = 5000
 
 # -- the loop, the server and the services -----------------------------------------------------
-
-
-class MemorySecrets:
-    """An in-memory `SecretStore` (the tests never touch the developer's keychain)."""
-
-    def __init__(self) -> None:
-        self.saved: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.saved.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.saved[key] = value
-
-    async def delete(self, key: str) -> None:
-        self.saved.pop(key, None)
 
 
 def sse(*texts: str) -> list[bytes]:

@@ -19,9 +19,7 @@ from desktop_app.core.preferences import Preferences
 from desktop_app.storage.settings import Keys, Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.tray import keeps_running_on_close, preview, should_notify
-from tests.ui.test_quick_prompt import WAIT_MS, ChatAPI, DesktopApp, api, configured, make_app
-
-__all__ = ["api", "make_app"]  # fixtures shared with test_quick_prompt.py
+from tests.support.desktop import WAIT_MS, ChatAPI, DesktopApp, configured
 
 NO_PLATFORM_TRAY = "No such signal QPlatformNativeInterface::systemTrayWindowChanged"
 with_a_tray = pytest.mark.qt_log_ignore(NO_PLATFORM_TRAY)
