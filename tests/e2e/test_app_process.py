@@ -25,7 +25,8 @@ from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.storage.history import SqliteHistory
 from desktop_app.storage.settings import Settings
-from tests.support.server import ScriptedServer
+from tests.support.screenshots import SHOT_SCRIPT, artifacts_dir
+from tests.support.server import ScriptedServer, sse, stream_chunks
 
 pytestmark = pytest.mark.slow
 
@@ -199,3 +200,67 @@ async def test_kill_9_mid_answer_keeps_the_partial_text(
         ]
     finally:
         history.close()
+
+
+ANSWER = [
+    "Qt's **signals and slots** connect objects loosely.\n\n",
+    "- A *signal* is emitted when something happens.\n",
+    "- A *slot* is any callable that reacts.\n\n",
+    "```python\nbutton.clicked.connect(self.send)\n```\n\n",
+    "По-русски: сигнал — это событие, слот — обработчик.",
+]
+
+
+class WholeAnswerServer:
+    """A model list, and an answer streamed in pieces, ending with [DONE]."""
+
+    def __init__(self, server: ScriptedServer) -> None:
+        self.models_requested = asyncio.Event()
+        server.handle = self.handle
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.path.endswith("/models"):
+            self.models_requested.set()
+            return web.json_response({"data": [{"id": "e2e-model"}]})
+        await request.read()
+        return await stream_chunks(
+            request, sse(*({"content": piece} for piece in ANSWER)), content_type="text/event-stream"
+        )
+
+
+def saved_status(path: Path) -> str:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
+        row = db.execute("SELECT status FROM messages WHERE role = 'assistant' ORDER BY id DESC").fetchone()
+    return str(row[0]) if row else ""
+
+
+@pytest.mark.display
+async def test_a_typed_question_gets_the_whole_answer_and_a_screenshot(
+    server: ScriptedServer, tmp_path: Path, xvfb: str
+) -> None:
+    chat = WholeAnswerServer(server)
+    configure(tmp_path, server)
+    env = app_env(QT_QPA_PLATFORM="xcb", DISPLAY=xvfb)
+    shot = artifacts_dir(tmp_path) / "e2e-main-window-answer.png"
+    shot.unlink(missing_ok=True)
+    async with running_app(tmp_path, env) as process:
+        await asyncio.wait_for(chat.models_requested.wait(), START_TIMEOUT)
+        window = xdotool(xvfb, "search", "--sync", "--onlyvisible", "--name", "^Parley$").split()[0]
+        xdotool(xvfb, "windowfocus", "--sync", window, "type", "--delay", "5", "How do signals work?")
+        xdotool(xvfb, "key", "Return")
+        history_file = tmp_path / "history.sqlite3"
+        deadline = time.monotonic() + 10
+        while saved_status(history_file) != "complete":
+            assert time.monotonic() < deadline, "the answer was not saved as complete within 10 s"
+            await asyncio.sleep(0.05)
+        assert saved_answer(history_file) == "".join(ANSWER)
+        # The view paints the last frame right after the save; a short settle before the grab.
+        await asyncio.sleep(0.3)
+        grab = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", SHOT_SCRIPT, str(shot), env={**env, "QT_QPA_PLATFORM": "xcb"}
+        )
+        assert await asyncio.wait_for(grab.wait(), EXIT_TIMEOUT) == 0
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT)
+    assert process.returncode == 0
+    assert shot.stat().st_size > 10_000  # a real picture of the window, not an empty screen

@@ -29,6 +29,7 @@ from aiohttp import web
 
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.storage.settings import Settings
+from tests.support.screenshots import SHOT_SCRIPT
 from tests.support.server import ScriptedServer, sse
 
 pytestmark = [pytest.mark.display, pytest.mark.slow]
@@ -40,12 +41,6 @@ EXIT_TIMEOUT = 20.0
 # from outside says when; a click before that is lost (notes/ci-recipes.md).
 EMBED_SETTLE_S = 0.5
 QUICK_TITLE = "Parley — Quick prompt"
-SHOT_SCRIPT = (
-    "import sys\n"
-    "from PySide6.QtGui import QGuiApplication\n"
-    "app = QGuiApplication(['parley-shot'])\n"
-    "sys.exit(0 if app.primaryScreen().grabWindow(0).save(sys.argv[1]) else 1)\n"
-)
 # `     0x40000e "Parley": ("__main__.py" "Parley")  22x30+0+0  +1257+769` (absolute x, y last)
 _WINDOW_LINE = re.compile(
     r'^\s*(0x[0-9a-f]+) "(?P<name>[^"]*)": \((?P<cls>[^)]*)\)\s+(\d+)x(\d+)\S*\s+\+(-?\d+)\+(-?\d+)'
