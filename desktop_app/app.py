@@ -6,6 +6,10 @@ the database closed, no task left running).
 Parley runs per user and data folder: a later start hands its arguments to the running one and
 exits 0; that one brings its window to the front, or opens the quick prompt for `--quick`.
 The callables the window gets over the services are in `gui_services.py`.
+
+The window is shown as early as possible: what it does not need for its first paint (the tray
+icon and global shortcut, local-server discovery, warming up the markdown and code highlighting
+pipeline) runs after that paint, a piece per loop turn (`AfterFirstPaint`).
 """
 
 from __future__ import annotations
@@ -16,19 +20,21 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import qasync
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QLoggingCategory,
     QObject,
     QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.compose import build_services
@@ -73,10 +79,64 @@ class MainThreadGarbageCollector(QObject):
             generation = 2 if old > self._thresholds[2] else 1 if middle > self._thresholds[1] else 0
             gc.collect(generation)
 
+    @staticmethod
+    def freeze_survivors() -> None:
+        """Leave everything alive now (modules, classes, the window: hundreds of thousands of
+        objects) out of later collections; scanning them made a full collection a 20-30 ms
+        stall, in the middle of a stream as likely as anywhere."""
+        gc.freeze()
+
     def stop(self) -> None:
         self._timer.stop()
+        gc.unfreeze()
         gc.collect()
         gc.enable()
+
+
+class AfterFirstPaint(QObject):
+    """Start-up work that need not delay the window: it starts once the window has painted (at
+    once when the window stays hidden) and runs one piece per loop turn, `GAP_MS` apart, so no
+    frame or keystroke waits long for it."""
+
+    GAP_MS = 10
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._work: deque[Callable[[], object]] = deque()
+        # A QTimer object, not QTimer.singleShot(0): a real timer runs after the paint.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._run_next)
+        if window.isVisible():
+            window.installEventFilter(self)
+        else:
+            self._timer.start(0)
+
+    def add(self, work: Iterable[Callable[[], object]]) -> None:
+        self._work.extend(work)
+
+    def cancel(self) -> None:
+        """Drop what has not run yet (the app is closing)."""
+        self._work.clear()
+        self._timer.stop()
+        self._window.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            self._timer.start(0)
+        return False
+
+    def _run_next(self) -> None:
+        if not self._work:
+            return
+        work = self._work.popleft()
+        try:
+            work()
+        finally:
+            if self._work:
+                self._timer.start(self.GAP_MS)
 
 
 async def run_window(
@@ -106,24 +166,21 @@ async def run_window(
         if not (quick and desktop.tray_available()):
             window.show()
             window.composer.setFocus()
-        window.desktop.start()
+        later = AfterFirstPaint(window)
+        # The tray icon and the shortcut; discovery (first run only); first-use costs of lexers.
+        later.add([window.desktop.start, window.desktop.discover_local_servers])
+        later.add(window.renderer.warm_up_steps())
+        later.add([MainThreadGarbageCollector.freeze_survivors])  # what start-up made stays
         if quick:
             window.desktop.quick.show_at_pointer()
         if instance is not None:
             instance.message_received.connect(window.desktop.handle_instance_args)
-        window.desktop.discover_local_servers()  # first run only; off the start-up path
         log.info("Parley %s started; data in %s", __version__, services.paths.data_dir)
         if services.history is not None and services.history.interrupted_on_open:
-            window.show_message(
-                QCoreApplication.translate(
-                    "App",
-                    "%n answer(s) were cut off when Parley last closed; they are marked interrupted.",
-                    "",
-                    services.history.interrupted_on_open,
-                )
-            )
+            window.status.show_interrupted(services.history.interrupted_on_open)
         with _closing_on_signals(window.close_requested):
             await window.close_requested.wait()
+        later.cancel()
         await window.shutdown()
         log.info("Parley closed cleanly")
         return EXIT_OK

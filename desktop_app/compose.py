@@ -4,6 +4,10 @@
 from the settings (proxy, timeouts); `Services.provider_for(...)` turns a profile into a provider
 with its API key. The GUI (`app.py`) and the CLI (`cli.py`) both start here; nothing else
 constructs services, and nothing here is global.
+
+The network stack (aiohttp and the providers, ~100 ms to import) and the keychain library
+(~15 ms) are imported when first used, not while the window is being shown: the saved network
+settings are read and validated here, and the HTTP client is made on first use.
 """
 
 from __future__ import annotations
@@ -13,26 +17,29 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from desktop_app.core.errors import ConfigurationError, ParleyError, SecretStoreError
+from desktop_app.core.errors import ConfigurationError, SecretStoreError
 from desktop_app.core.ports import ChatProvider, HistoryStore, SecretStore
 from desktop_app.core.preferences import PROXY_PASSWORD_KEY as PROXY_PASSWORD_KEY  # re-exported
 from desktop_app.core.preferences import ProviderProfile, ProxyMode, api_key_entry
 from desktop_app.logs import Redactor
-from desktop_app.net.session import HttpClient, NetworkConfig
-from desktop_app.providers.registry import PRESETS, ProviderKind, create_provider
+from desktop_app.net.proxy import parse_proxy
 from desktop_app.storage.history import SqliteHistory
 from desktop_app.storage.paths import AppPaths, resolve_paths
-from desktop_app.storage.secrets import KeyringSecrets
 from desktop_app.storage.settings import Keys, Settings
+
+if TYPE_CHECKING:
+    from desktop_app.net.session import HttpClient, NetworkConfig
+    from desktop_app.providers.registry import Preset
 
 log = logging.getLogger(__name__)
 
 API_KEY_ENV: Final = "PARLEY_API_KEY"
 DEFAULT_PROVIDER: Final = "yqcloud"
 # Kinds whose requests carry an API key; the others never get one, so no keychain is needed.
-_KEYED_KINDS: Final = frozenset({ProviderKind.OPENAI.value})
+# (`ProviderKind.OPENAI.value`, spelt out so that this module need not import the providers.)
+_KEYED_KINDS: Final = frozenset({"openai"})
 
 
 class UnknownProviderError(ConfigurationError):
@@ -48,21 +55,81 @@ class NetworkOverrides:
     timeout: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    """The HTTP client's configuration as read from the settings, proxy URL already validated;
+    `config()` turns it into the network layer's `NetworkConfig` (importing that layer)."""
+
+    proxy: str | None = None
+    timeout: float = 120.0
+    total_timeout: float | None = None
+    proxy_loopback: bool = False
+
+    def __post_init__(self) -> None:
+        if self.proxy:
+            parse_proxy(self.proxy)  # raises ConfigurationError with one line for a bad URL
+
+    def config(self) -> NetworkConfig:
+        from desktop_app.net.session import NetworkConfig
+
+        return NetworkConfig(
+            proxy=self.proxy,
+            timeout=self.timeout,
+            total_timeout=self.total_timeout,
+            proxy_loopback=self.proxy_loopback,
+        )
+
+
+class LazySecrets:
+    """The system keychain (`KeyringSecrets`), its library imported on the first call."""
+
+    def __init__(self) -> None:
+        self._store: SecretStore | None = None
+
+    def _keychain(self) -> SecretStore:
+        if self._store is None:
+            from desktop_app.storage.secrets import KeyringSecrets
+
+            self._store = KeyringSecrets()
+        return self._store
+
+    async def get(self, key: str) -> str | None:
+        return await self._keychain().get(key)
+
+    async def set(self, key: str, value: str) -> None:
+        await self._keychain().set(key, value)
+
+    async def delete(self, key: str) -> None:
+        await self._keychain().delete(key)
+
+
 @dataclass
 class Services:
     paths: AppPaths
     settings: Settings
     secrets: SecretStore
-    http: HttpClient
+    network: NetworkSettings
     redactor: Redactor
     history: HistoryStore | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _http: HttpClient | None = field(default=None, repr=False)
     _retired: list[HttpClient] = field(default_factory=list, repr=False)
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client for the current network settings, made on first use."""
+        if self._http is None:
+            from desktop_app.net.session import HttpClient
+
+            self._http = HttpClient(self.network.config())
+        return self._http
 
     def resolve_profile(self, name: str | None = None) -> ProviderProfile:
         """The profile for a `--provider` name: a saved profile (by id, then by label), else a
         built-in kind or preset; None means the saved current profile, else Yqcloud.
         Raises `UnknownProviderError` naming what would work."""
+        from desktop_app.providers.registry import PRESETS
+
         saved = self.settings.profiles()
         if name is None:
             name = DEFAULT_PROVIDER
@@ -97,6 +164,8 @@ class Services:
     ) -> ChatProvider:
         """A configured provider for a profile (or a `--provider` name). Its API key is fetched
         here and handed only to this provider's own requests."""
+        from desktop_app.providers.registry import create_provider
+
         if not isinstance(profile, ProviderProfile):
             profile = self.resolve_profile(profile)
         builtin = _builtin(profile.id) == profile
@@ -114,12 +183,14 @@ class Services:
         """Apply changed network settings (Preferences → Network). Providers made after this use
         a new client; those made before keep the old one, so an answer in progress is not cut.
         Old clients are closed by `aclose()`."""
-        config = await network_config(self.settings, self.secrets)
-        self._retired.append(self.http)
-        self.http = HttpClient(config)
+        self.network = await network_settings(self.settings, self.secrets)
+        if self._http is not None:
+            self._retired.append(self._http)
+            self._http = None
 
     async def aclose(self) -> None:
-        clients, self._retired = [*self._retired, self.http], []
+        clients = [*self._retired, self._http] if self._http is not None else self._retired
+        self._retired, self._http = [], None
         try:
             for client in clients:
                 await client.aclose()
@@ -130,32 +201,36 @@ class Services:
 
 
 def _builtin(name: str) -> ProviderProfile | None:
-    preset = next((p for p in PRESETS if p.id == name.lower()), None)
+    from desktop_app.providers.registry import PRESETS, ProviderKind
+
+    preset: Preset | None = next((p for p in PRESETS if p.id == name.lower()), None)
     if preset is None:
         return None
     label = "Yqcloud" if preset.kind is ProviderKind.YQCLOUD else preset.label
     return ProviderProfile(preset.id, preset.kind.value, label, preset.base_url, preset.default_model)
 
 
-async def network_config(
+async def network_settings(
     settings: Settings, secrets: SecretStore, overrides: NetworkOverrides | None = None
-) -> NetworkConfig:
+) -> NetworkSettings:
     """The HTTP client's configuration from the settings, with command-line overrides on top.
     The proxy password is read from the keychain only when a manual proxy has a user."""
     overrides = overrides or NetworkOverrides()
     timeout = overrides.timeout if overrides.timeout is not None else float(settings.get(Keys.TIMEOUT))
     total = float(settings.get(Keys.TOTAL_TIMEOUT)) or None
     if overrides.no_proxy:
-        return NetworkConfig(proxy=None, timeout=timeout, total_timeout=total)
+        return NetworkSettings(proxy=None, timeout=timeout, total_timeout=total)
     if overrides.proxy is not None:
-        return NetworkConfig(proxy=overrides.proxy, timeout=timeout, total_timeout=total, proxy_loopback=True)
+        return NetworkSettings(
+            proxy=overrides.proxy, timeout=timeout, total_timeout=total, proxy_loopback=True
+        )
     password = None
     if settings.get(Keys.PROXY_MODE) is ProxyMode.MANUAL and settings.get(Keys.PROXY_USER):
         try:
             password = await secrets.get(PROXY_PASSWORD_KEY)
         except SecretStoreError as exc:
             raise ConfigurationError(f"The proxy password could not be read: {exc}") from None
-    return NetworkConfig(
+    return NetworkSettings(
         proxy=settings.proxy_url(password),
         timeout=timeout,
         total_timeout=total,
@@ -181,21 +256,17 @@ async def build_services(
     except OSError as exc:
         raise ConfigurationError(f"Cannot create the folder for Parley's data: {exc}") from None
     settings = Settings(paths.settings_file)
-    secrets = secrets if secrets is not None else KeyringSecrets()
+    secrets = secrets if secrets is not None else LazySecrets()
     redactor = redactor if redactor is not None else Redactor()
-    http = HttpClient(await network_config(settings, secrets, network))  # validates the proxy URL
+    configured = await network_settings(settings, secrets, network)  # validates the proxy URL
     services = Services(
         paths=paths,
         settings=settings,
         secrets=secrets,
-        http=http,
+        network=configured,
         redactor=redactor,
         env=dict(os.environ) if env is None else dict(env),
     )
     if open_history:
-        try:
-            services.history = SqliteHistory(paths.history_file)
-        except ParleyError:
-            await http.aclose()
-            raise
+        services.history = SqliteHistory(paths.history_file)  # no HTTP client to close yet
     return services

@@ -6,6 +6,9 @@ Local-server discovery probes each known server on its usual port; `PARLEY_DISCO
 (or the hidden setting `network/discovery_ports`) replaces that list, e.g.
 `PARLEY_DISCOVERY_PORTS="ollama=11434,llamacpp=8080"` probes just those two (tests use free
 ports), and `PARLEY_DISCOVERY_PORTS=none` turns discovery off.
+
+The network stack and the providers are imported inside the functions that use them, so that
+building the window does not wait for them (~100 ms of imports).
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication
@@ -24,15 +28,15 @@ from desktop_app.compose import PROXY_PASSWORD_KEY, Services
 from desktop_app.core.errors import ConfigurationError, ParleyError, ProviderError, SecretStoreError
 from desktop_app.core.ports import ChatProvider
 from desktop_app.core.preferences import Preferences, ProviderProfile, ProxyMode
-from desktop_app.net.session import HttpClient, NetworkConfig
-from desktop_app.providers.discovery import DiscoveredServer, discover_local_servers
-from desktop_app.providers.registry import PRESETS, ProviderKind, create_provider
-from desktop_app.providers.yqcloud import Yqcloud
-from desktop_app.storage.export import import_json, to_html, to_json, to_markdown
+from desktop_app.i18n import format_integer
 from desktop_app.storage.settings import Keys, proxy_url_for
 from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.theme import Appearance
 from desktop_app.ui.window_backend import DesktopBackend, DetectedServer, WindowBackend
+
+if TYPE_CHECKING:
+    from desktop_app.providers.discovery import DiscoveredServer
+    from desktop_app.providers.registry import Preset
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,8 @@ class GuiServices:
         await self.services.reload_network()
 
     async def list_models(self, profile: ProviderProfile, typed_key: str | None) -> list[str]:
+        from desktop_app.providers.registry import create_provider
+
         services = self.services
         if typed_key:
             services.redactor.add(typed_key)
@@ -69,12 +75,17 @@ class GuiServices:
 
     async def test_connection(self, draft: Preferences, typed_password: str | None) -> str:
         """Reach the current provider's server with the draft network settings."""
+        from desktop_app.net.session import HttpClient, NetworkConfig
+
         password = typed_password
         if password is None and draft.proxy_mode is ProxyMode.MANUAL and draft.proxy_user:
             try:
                 password = await self.services.secrets.get(PROXY_PASSWORD_KEY)
             except SecretStoreError as exc:
-                raise ConfigurationError(f"The proxy password could not be read: {exc}") from None
+                line = QCoreApplication.translate(
+                    "ConnectionTest", "The proxy password could not be read: {reason}"
+                )
+                raise ConfigurationError(line.format(reason=exc)) from None
         config = NetworkConfig(
             proxy=proxy_url_for(draft, password),
             timeout=float(draft.timeout),
@@ -96,32 +107,42 @@ class GuiServices:
                 status = f"HTTP {exc.status}"  # it answered, if only to refuse: the route works
         elapsed = round((time.monotonic() - started) * 1000)
         host = urlsplit(url).hostname or url
-        tr = QCoreApplication.translate
         if config.proxy:
-            line = tr("ConnectionTest", "Connected to {host} through the proxy in {ms} ms.")
+            line = QCoreApplication.translate(
+                "ConnectionTest", "Connected to {host} through the proxy in {ms} ms."
+            )
         else:
-            line = tr("ConnectionTest", "Connected to {host} in {ms} ms.")
-        line = line.format(host=host, ms=elapsed)
+            line = QCoreApplication.translate("ConnectionTest", "Connected to {host} in {ms} ms.")
+        line = line.format(host=host, ms=format_integer(elapsed))
         if status:
-            line += " " + tr("ConnectionTest", "The server answered {status}.").format(status=status)
+            answered = QCoreApplication.translate("ConnectionTest", "The server answered {status}.")
+            line += " " + answered.format(status=status)
         return line
 
     def export_conversation(self, conversation_id: int, kind: str) -> str:
+        from desktop_app.storage.export import to_html, to_json, to_markdown
+
         history = self.services.history
         assert history is not None
         conversation = history.get_conversation(conversation_id)
         if conversation is None:
-            raise ConfigurationError("That conversation no longer exists.")
+            raise ConfigurationError(
+                QCoreApplication.translate("FileActions", "That conversation no longer exists.")
+            )
         messages = history.messages(conversation_id)
         writers = {"markdown": to_markdown, "json": to_json, "html": to_html}
         return writers[kind](conversation, messages)
 
     def import_conversation(self, text: str) -> int:
+        from desktop_app.storage.export import import_json
+
         assert self.services.history is not None
         return import_json(self.services.history, text)
 
     async def scan_local_servers(self) -> list[DetectedServer]:
         """Model servers answering on this computer (bounded: about a second)."""
+        from desktop_app.providers.discovery import discover_local_servers
+
         services = self.services
         ports = services.env.get(DISCOVERY_PORTS_ENV) or services.settings.get(Keys.DISCOVERY_PORTS)
         return [
@@ -204,12 +225,39 @@ def desktop_backend(gui: GuiServices, data_dir: Path | None) -> DesktopBackend:
 
 def probe_target(profile: ProviderProfile | None) -> tuple[str, str]:
     """(URL, name) to reach for a connection test: the provider's model list, or its site."""
+    from desktop_app.providers.registry import ProviderKind
+    from desktop_app.providers.yqcloud import Yqcloud
+
     if profile is None or profile.kind == ProviderKind.YQCLOUD.value:
         return profile.base_url if profile and profile.base_url else Yqcloud.url, "Yqcloud"
     base = profile.base_url.rstrip("/")
     if profile.kind == ProviderKind.OLLAMA.value:
         return f"{base or 'http://127.0.0.1:11434'}/api/tags", profile.label
     return f"{base}/models", profile.label
+
+
+class ProviderPresets(Sequence["Preset"]):
+    """The provider presets (`providers.registry.PRESETS`), imported on first use: only the
+    preferences dialog and the welcome page's buttons read them, never the first paint."""
+
+    @staticmethod
+    def _presets() -> Sequence[Preset]:
+        from desktop_app.providers.registry import PRESETS
+
+        return PRESETS
+
+    @overload
+    def __getitem__(self, index: int) -> Preset: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Preset]: ...
+    def __getitem__(self, index: int | slice) -> Preset | Sequence[Preset]:
+        return self._presets()[index]
+
+    def __len__(self) -> int:
+        return len(self._presets())
+
+    def __iter__(self) -> Iterator[Preset]:
+        return iter(self._presets())
 
 
 def window_backend(
@@ -225,7 +273,7 @@ def window_backend(
         settings=services.settings,
         preferences=PreferencesBackend(
             secrets=services.secrets,
-            presets=PRESETS,
+            presets=ProviderPresets(),
             list_models=gui.list_models,
             test_connection=gui.test_connection,
         ),

@@ -8,6 +8,10 @@ Starting a new answer while one is streaming (send, regenerate, retry, edit) sto
 one first: its partial text is kept with status `stopped`, as if the user had pressed Stop. Stop
 takes effect at once — the partial answer is saved and `stream_finished("stopped")` is emitted
 before `stop()` returns; the cancelled task closes the connection on its next step.
+
+An answer that ends by itself shows its last frame first: the final save (which indexes the
+answer for search) and the end signals follow right after that frame's paint, and always before
+anything else this controller does.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDel
 from desktop_app.core.history_types import ConversationSettings, TokenUsage
 from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
 from desktop_app.core.ports import ChatProvider, HistoryStore
+from desktop_app.i18n import numerus
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +154,12 @@ class ChatController(QObject):
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.timeout.connect(self._save_progress)
+        # A 0 ms QTimer object is a real timer, which Qt runs after the paint already posted.
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(0)
+        self._settle_timer.timeout.connect(self._settle_pending)
+        self._unsettled: Callable[[], None] | None = None  # an ended answer's save and signals
 
     # -- public API -------------------------------------------------------------------------
 
@@ -160,6 +171,7 @@ class ChatController(QObject):
         """Save `text` as the user's message and stream the answer; returns the answer's id
         (None when `text` is blank)."""
         self._check_open()
+        self._settle_pending()
         if not text.strip():
             return None
         self.stop()
@@ -171,6 +183,7 @@ class ChatController(QObject):
     def stop(self) -> None:
         """Stop the running answer, keeping its text with status `stopped`. Does nothing when
         nothing is streaming."""
+        self._settle_pending()
         answer, task = self._answer, self._task
         if answer is None:
             return
@@ -182,6 +195,7 @@ class ChatController(QObject):
         """Replace the last answer with a new one for the same history; returns the new answer's
         id (None when there is no user message to answer)."""
         self._check_open()
+        self._settle_pending()
         last_user = next(
             (i for i in reversed(range(len(self._entries))) if self._entries[i].role is Role.USER), None
         )
@@ -195,6 +209,7 @@ class ChatController(QObject):
         """Answer again after a failed answer (status error or interrupted), replacing it.
         Does nothing (returns None) when the last answer did not fail."""
         self._check_open()
+        self._settle_pending()
         last = self._entries[-1] if self._entries else None
         failed = (MessageStatus.ERROR, MessageStatus.INTERRUPTED, MessageStatus.STREAMING)
         if last is None or (last.role is Role.ASSISTANT and last.status not in failed):
@@ -207,6 +222,7 @@ class ChatController(QObject):
         """Replace the text of one of the user's messages, drop everything after it and stream a
         new answer; returns the answer's id (None when `new_text` is blank)."""
         self._check_open()
+        self._settle_pending()
         index = next((i for i, e in enumerate(self._entries) if e.id == message_id), None)
         if index is None or self._entries[index].role is not Role.USER:
             raise ValueError(f"message {message_id} is not a user message of this conversation")
@@ -298,7 +314,10 @@ class ChatController(QObject):
             max_tokens=options.max_tokens,
             options=dict(options.extra),
         )
-        return request, fitted.notice()
+        if not fitted.left_out:
+            return request, ""
+        line = self.tr("%n older message(s) were left out to fit the model's context.", "", fitted.left_out)
+        return request, numerus(line, fitted.left_out, english=fitted.notice())
 
     # -- the stream -----------------------------------------------------------------------
 
@@ -320,9 +339,14 @@ class ChatController(QObject):
             status, line = MessageStatus.ERROR, str(exc)
         except Exception as exc:
             log.exception("The answer stream failed unexpectedly")
-            status, line = MessageStatus.ERROR, f"Something went wrong: {shorten(str(exc) or repr(exc))}"
+            reason = shorten(str(exc) or repr(exc))
+            status, line = (
+                MessageStatus.ERROR,
+                self.tr("Something went wrong: {reason}").format(reason=reason),
+            )
         finally:
-            self._finish(answer, status, line)
+            # Cancelled (status still "stopped"): finish at once, the loop may be shutting down.
+            self._finish(answer, status, line, after_paint=status is not MessageStatus.STOPPED)
 
     def _on_event(self, answer: _Answer, event: StreamEvent) -> None:
         if isinstance(event, TextDelta):
@@ -386,16 +410,43 @@ class ChatController(QObject):
             self._history.set_reasoning(answer.message_id, reasoning)
             answer.saved_reasoning = len(reasoning)
 
-    def _finish(self, answer: _Answer, status: MessageStatus, line: str | None) -> None:
-        """End `answer` once: last frame to the view, final save, then the signals."""
+    def _finish(
+        self, answer: _Answer, status: MessageStatus, line: str | None, *, after_paint: bool = False
+    ) -> None:
+        """End `answer` once: last frame to the view, final save, then the signals. With
+        `after_paint` the final save and the signals wait for that frame's paint (~2.5 ms of
+        indexing a long answer for search); the text is saved at once, so history is never
+        behind what the view shows."""
         if answer.finished:
             return
         answer.finished = True
         self._save_timer.stop()
         text, reasoning = self._coalescer.text, self._coalescer.reasoning
-        self._coalescer.reset()  # its last frame is sent below, after the final save
+        self._coalescer.reset()  # its last frame is sent below
         if self._answer is answer:
             self._answer, self._task = None, None
+        self._show(answer, text, reasoning)  # the last frame
+        if not after_paint:
+            self._settle(answer, status, line, text, reasoning)
+            return
+        try:
+            self._history.update_message(answer.message_id, text)  # no status yet: not indexed
+        except ParleyError as exc:  # the final save below tries again and reports it
+            log.warning("Could not save the finished answer's text: %s", exc)
+        self._unsettled = lambda: self._settle(answer, status, line, text, reasoning)
+        self._settle_timer.start()
+
+    def _settle_pending(self) -> None:
+        """Run an ended answer's final save and signals now, if they are still waiting."""
+        settle, self._unsettled = self._unsettled, None
+        self._settle_timer.stop()
+        if settle is not None:
+            settle()
+
+    def _settle(
+        self, answer: _Answer, status: MessageStatus, line: str | None, text: str, reasoning: str
+    ) -> None:
+        """The final save of an ended answer, then its signals."""
         try:
             self._history.update_message(answer.message_id, text, status=status, error=line)
             self._save_reasoning(answer, reasoning)
@@ -411,10 +462,9 @@ class ChatController(QObject):
             if entry.id == answer.message_id:
                 entry.content, entry.status = text, status
                 break
-        self._show(answer, text, reasoning)  # the last frame
         self._emit_stats(answer)
         if answer.cut_off and status is MessageStatus.COMPLETE:
-            self.notice.emit("The answer reached the maximum length set for this conversation.")
+            self.notice.emit(self.tr("The answer reached the maximum length set for this conversation."))
         if line:
             self.error.emit(line)
         self.stream_finished.emit(status.value, answer.message_id)

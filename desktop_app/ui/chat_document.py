@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.ui.code_style import ChatColors, CodeColorer, chat_colors
 from desktop_app.ui.markdown import COPY_CODE_PREFIX, IncrementalMarkdown
+from desktop_app.ui.transcript_text import TranscriptLabels
 
 SCHEME = "parley"  # internal links: parley:<action>/<message key>[/<n>]
 SPARE_BLOCK = QTextFormat.Property.UserProperty + 1  # an empty block the next message may reuse
@@ -38,12 +39,6 @@ _MERGE_GUARD = "<br/>"
 _LINE_BREAK = "\u2028"
 _END_OF_FRAME = "\ufdd1"
 _SEPARATOR = "   "
-_REGENERATE = "Regenerate"
-_STATUS_NOTES = {
-    MessageStatus.STOPPED: "Stopped.",
-    MessageStatus.ERROR: "The answer ended with an error.",
-    MessageStatus.INTERRUPTED: "Interrupted: Parley closed before the answer finished.",
-}
 
 
 @dataclass(eq=False)
@@ -158,10 +153,34 @@ def new_block(document: QTextDocument, block: QTextBlockFormat, chars: QTextChar
     return cursor
 
 
-class TranscriptWriter:
-    """Writes messages, notes and links into a document in the colours of one theme."""
+def _frame_all_but_block_0(document: QTextDocument) -> None:
+    """Move everything after block 0 into one frame. When the next batch of earlier messages goes
+    in above, Qt moves a frame below it as a whole, but loose blocks one by one: in a long
+    conversation that halved the cost of each batch. The empty blocks Qt keeps on either side of
+    a frame get no height."""
+    first = document.firstBlock().next()
+    block_format, char_format = first.blockFormat(), first.charFormat()
+    cursor = QTextCursor(document)
+    cursor.setPosition(first.position())
+    cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+    frame = cursor.insertFrame(QTextFrameFormat())
+    inside = frame.firstCursorPosition()  # the first block moved in without its formats
+    inside.setBlockFormat(block_format)
+    inside.setBlockCharFormat(char_format)
+    flat = QTextBlockFormat()
+    flat.setLineHeight(0, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+    for position in (frame.firstPosition() - 1, frame.lastPosition() + 1):
+        edge = QTextCursor(document)
+        edge.setPosition(position)
+        edge.setBlockFormat(flat)
 
-    def __init__(self, dark: bool) -> None:
+
+class TranscriptWriter:
+    """Writes messages, notes and links into a document in the colours of one theme and the
+    words of one language (`labels`: change them only together with rewriting the document)."""
+
+    def __init__(self, dark: bool, labels: TranscriptLabels | None = None) -> None:
+        self.labels = labels or TranscriptLabels()
         self.set_theme(dark)
 
     def set_theme(self, dark: bool) -> None:
@@ -172,7 +191,7 @@ class TranscriptWriter:
         """Rendered markdown as this document shows it: code in theme colours, copy links
         pointing at this message (model text cannot contain `href="`, it is escaped)."""
         html = html.replace(f'href="{COPY_CODE_PREFIX}', f'href="{COPY_CODE_PREFIX}{message.key}/')
-        return self._color_code(html)
+        return self._color_code(self.labels.localise_code_html(html))
 
     def append_message(self, document: QTextDocument, message: MessageRecord) -> None:
         colors = self.colors
@@ -180,14 +199,14 @@ class TranscriptWriter:
             cursor = QTextCursor(document)
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.insertFrame(bubble(colors.user_bubble, left_margin=48, top_margin=14))
-            self._write_header(cursor, "You", message, ("Edit", "edit"))
+            self._write_header(cursor, self.labels.you, message, (self.labels.edit, "edit"))
             cursor.insertBlock(QTextBlockFormat(), text_format(colors.text))
             cursor.insertText(message.text, text_format(colors.text))
             return
         header = QTextBlockFormat()
         header.setTopMargin(14)
         cursor = new_block(document, header, QTextCharFormat())
-        self._write_header(cursor, "Assistant", message)
+        self._write_header(cursor, self.labels.assistant, message)
         message.header_end = marker(document, cursor.position())
         message.reasoning_end = marker(document, cursor.position())
         if message.reasoning:
@@ -202,7 +221,7 @@ class TranscriptWriter:
         self, document: QTextDocument, position: int, messages: Iterable[MessageRecord]
     ) -> None:
         """Insert messages at the end of a block in the middle of `document`: built in a scratch
-        document by the same code as appended ones, then inserted as one fragment."""
+        document by the same code as appended ones, then inserted as one fragment (one frame)."""
         scratch = QTextDocument()
         scratch.setDefaultStyleSheet(document.defaultStyleSheet())
         spare = QTextBlockFormat()
@@ -211,20 +230,26 @@ class TranscriptWriter:
         batch = list(messages)
         for message in batch:
             self.append_message(scratch, message)
+        _frame_all_but_block_0(scratch)
         cursor = QTextCursor(document)
         cursor.setPosition(position)
         cursor.insertFragment(QTextDocumentFragment(scratch))
+        # Markers only where a region may be redrawn (the reasoning; an earlier message is never
+        # the last answer): Qt moves every marker on each later insertion, and thousands of them
+        # made each batch of a long conversation milliseconds slower.
         for message in batch:  # scratch position p is now position + p
-            if message.header_end is not None and message.reasoning_end is not None:
+            if message.reasoning and message.header_end is not None and message.reasoning_end is not None:
                 message.header_end = marker(document, position + message.header_end.position())
                 message.reasoning_end = marker(document, position + message.reasoning_end.position())
+            else:
+                message.header_end = message.reasoning_end = None
 
     def _write_header(
         self, cursor: QTextCursor, role: str, message: MessageRecord, *extra: tuple[str, str]
     ) -> None:
         muted, link = self.colors.muted, self.colors.link
         cursor.insertText(role, text_format(muted, bold=True))
-        for label, action in (("Copy", "copy-message"), *extra):
+        for label, action in ((self.labels.copy, "copy-message"), *extra):
             cursor.insertText(_SEPARATOR, text_format(muted))
             cursor.insertText(label, text_format(link, href=f"{SCHEME}:{action}/{message.key}"))
 
@@ -235,21 +260,21 @@ class TranscriptWriter:
         document = message.header_end.document()
         end = message.header_end.position()
         if not shown:
-            cut(document, end - len(_SEPARATOR + _REGENERATE), end)
+            cut(document, end - len(_SEPARATOR + self.labels.regenerate), end)
             return
         no_reasoning = message.reasoning_end.position() == end
         cursor = QTextCursor(document)
         cursor.setPosition(end)
         cursor.insertText(_SEPARATOR, text_format(self.colors.muted))
         cursor.insertText(
-            _REGENERATE, text_format(self.colors.link, href=f"{SCHEME}:regenerate/{message.key}")
+            self.labels.regenerate, text_format(self.colors.link, href=f"{SCHEME}:regenerate/{message.key}")
         )
         message.header_end.setPosition(cursor.position())
         if no_reasoning:
             message.reasoning_end.setPosition(cursor.position())
 
     def append_status_note(self, document: QTextDocument, message: MessageRecord) -> None:
-        note = _STATUS_NOTES.get(message.status)
+        note = self.labels.status_note(message.status)
         if note:
             char_format = text_format(self.colors.muted, italic=True)
             new_block(document, QTextBlockFormat(), char_format).insertText(note, char_format)
@@ -263,7 +288,7 @@ class TranscriptWriter:
         cursor = cut(end.document(), message.header_end.position(), end.position())
         if message.reasoning:
             arrow = "▾" if message.reasoning_open else "▸"
-            summary = f"{arrow} Reasoning ({len(message.reasoning.split())} words)"
+            summary = f"{arrow} {self.labels.reasoning(len(message.reasoning.split()))}"
             cursor.insertBlock(QTextBlockFormat(), text_format(muted))
             cursor.insertText(summary, text_format(muted, href=f"{SCHEME}:toggle-reasoning/{message.key}"))
             if message.reasoning_open:
@@ -293,7 +318,7 @@ class TranscriptWriter:
             return
         block_format.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         cursor.setBlockFormat(block_format)
-        label = f"Show {hidden} earlier messages"
+        label = self.labels.earlier(hidden)
         cursor.insertText(label, text_format(self.colors.link, href=f"{SCHEME}:load-earlier/0"))
 
     def append_error(self, document: QTextDocument, line: str, retry_href: str | None) -> None:
@@ -304,7 +329,7 @@ class TranscriptWriter:
         cursor.insertText(f"⚠ {line}", text_format(colors.error_text))
         if retry_href is not None:
             cursor.insertText(_SEPARATOR, text_format(colors.error_text))
-            cursor.insertText("Retry", text_format(colors.link, href=retry_href))
+            cursor.insertText(self.labels.retry, text_format(colors.link, href=retry_href))
 
     def append_notice(self, document: QTextDocument, text: str) -> None:
         block_format = QTextBlockFormat()
@@ -347,7 +372,7 @@ class LiveAnswer:
         the tail only once caught up. Returns whether the document is caught up."""
         caught_up = step is None or len(self.target) - self.shown <= step
         text = self.target if caught_up or step is None else self.target[: self.shown + step]
-        update = self.markdown.update(text, render_tail=caught_up)
+        update = self.markdown.update(text, render_tail=caught_up, growing=self.finish_status is None)
         self.shown = len(text)
         if update.restarted:
             assert self.message.reasoning_end is not None

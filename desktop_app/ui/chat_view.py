@@ -10,7 +10,9 @@ faster than this machine renders it (a burst, a busy CPU), the view falls behind
 freezing: each frame takes only what fits in ~8 ms, completed blocks first, and the tail is
 drawn once it has caught up. Qt imports HTML at
 ~3.5 ms per KB of markdown, so a long conversation shows its last messages first and inserts earlier
-ones in batches when the user scrolls up (built in a scratch document, inserted as one fragment).
+ones in small batches, one per frame, as the user scrolls towards the top (built in a scratch
+document, inserted as one fragment). A finished answer's last frame is painted before the
+bookkeeping that can wait (the Regenerate link, `answer_finished`): that runs right after the paint.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QFont,
     QGuiApplication,
     QPalette,
+    QTextCursor,
 )
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
@@ -43,10 +46,13 @@ from desktop_app.ui.chat_document import (
 )
 from desktop_app.ui.code_style import chat_colors, document_stylesheet
 from desktop_app.ui.markdown import IncrementalMarkdown, MarkdownRenderer, is_safe_url
+from desktop_app.ui.transcript_text import TranscriptText
 
 _FOLLOW_SLACK_PX = 24  # "at the bottom" tolerance: a wheel notch away still follows
 _FIRST_WINDOW_CHARS = 30_000  # markdown shown at once by set_messages (~150 ms of HTML import)
-_BATCH_CHARS = 20_000  # markdown per batch of earlier messages
+_BATCH_CHARS = 20_000  # markdown per batch of earlier messages asked for at once (link, search)
+_SCROLL_BATCH_CHARS = 3_000  # per batch while the user scrolls up: it must fit in one frame
+_PREFETCH_PAGES = 2  # earlier messages are inserted while the top is this many pages away
 _FRAME_MS = 16
 _FRAME_BUDGET_MS = 8.0  # rendering per frame while catching up with a burst
 _MIN_STEP_CHARS = 1_500  # progress per frame however slow the measured rate
@@ -99,7 +105,8 @@ class ChatView(QWidget):
         self.renderer = renderer or MarkdownRenderer()
         self._open_url = open_url
         self._dark = dark
-        self._writer = TranscriptWriter(dark)
+        self._text = TranscriptText(self)
+        self._writer = TranscriptWriter(dark, self._text.labels())
         self._keys = itertools.count(1)
         self._messages: dict[int, MessageRecord] = {}  # shown ones, by key
         self._items: list[MessageRecord | TranscriptLine] = []  # what the document shows, in order
@@ -120,10 +127,18 @@ class ChatView(QWidget):
         bar = self.browser.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
-        self._load_timer = QTimer(self)
+        self._load_timer = QTimer(self)  # the next batch of earlier messages, one per frame
         self._load_timer.setSingleShot(True)
-        self._load_timer.setInterval(0)
-        self._load_timer.timeout.connect(self.load_earlier)
+        self._load_timer.timeout.connect(self._load_while_scrolling)
+        self._batch_chars = _BATCH_CHARS
+        # A 0 ms QTimer *object* is a real timer: Qt runs it after the paint already posted (the
+        # static QTimer.singleShot(0) is a posted call that would run before it).
+        self._after_paint = QTimer(self)
+        self._after_paint.setSingleShot(True)
+        self._after_paint.setInterval(0)
+        self._after_paint.timeout.connect(self._announce_finished)
+        self._finished: MessageRecord | None = None  # an answer shown complete, not yet announced
+        self._last_streamed_chars = 0
         self._catch_up_timer = QTimer(self)
         self._catch_up_timer.setSingleShot(True)
         self._catch_up_timer.setInterval(_FRAME_MS)
@@ -141,6 +156,7 @@ class ChatView(QWidget):
         messages = [
             self._record(e.role, e.text, e.message_id, e.status, e.html, e.reasoning) for e in entries
         ]
+        self._announce_finished()
         self._stream, self._last_answer = None, None
         self._retry.clear()
         self._doc.clear()
@@ -158,6 +174,7 @@ class ChatView(QWidget):
 
     def append_user_message(self, text: str, message_id: int | None = None) -> None:
         self._finish_active(MessageStatus.STOPPED)
+        self._announce_finished()
         self._set_last_answer(None)
         message = self._record(Role.USER, text, message_id, MessageStatus.COMPLETE, html="")
         self._messages[message.key] = message
@@ -166,12 +183,14 @@ class ChatView(QWidget):
 
     def begin_assistant_message(self, message_id: int | None = None) -> None:
         self._finish_active(MessageStatus.STOPPED)
+        self._announce_finished()
         self._set_last_answer(None)
         message = self._record(Role.ASSISTANT, "", message_id, MessageStatus.STREAMING, html="")
         self._messages[message.key] = message
         self._items.append(message)
         self._writer.append_message(self._doc, message)
         self._stream = LiveAnswer(message, IncrementalMarkdown(self.renderer), self._writer)
+        self._last_streamed_chars = 0
 
     def update_streaming(self, text: str) -> None:
         """Show the answer so far: append newly completed blocks, replace only the open tail."""
@@ -196,8 +215,8 @@ class ChatView(QWidget):
             self._edit_reasoning(message, lambda: self._writer.write_reasoning(message))
 
     def finish_streaming(self, status: MessageStatus = MessageStatus.COMPLETE) -> None:
-        """End the answer. `answer_finished` follows once the document shows all of it (at once,
-        unless the view is still catching up with a burst)."""
+        """End the answer. `answer_finished` follows once the document shows all of it (right
+        after that frame's paint, unless the view is still catching up with a burst)."""
         stream = self._stream
         if stream is not None and stream.finish_status is None:
             stream.finish_status = status
@@ -208,6 +227,7 @@ class ChatView(QWidget):
     ) -> None:
         """An inline error line with a Retry link: calls `retry`, else emits `retry_requested`; once."""
         self._finish_active(MessageStatus.ERROR)
+        self._announce_finished()
         key = next(self._keys) if retryable else None
         if key is not None:
             self._retry[key] = retry
@@ -226,19 +246,26 @@ class ChatView(QWidget):
 
     def load_earlier(self) -> None:
         """Insert the next batch of earlier messages above, keeping what the user sees in place."""
+        self._load_timer.stop()
         if not self._hidden:
             return
-        batch = last_messages(self._hidden, _BATCH_CHARS)
+        batch = last_messages(self._hidden, self._batch_chars)
         del self._hidden[len(self._hidden) - len(batch) :]
         first_shown = self._doc.firstBlock().next()
         offset = self.browser.verticalScrollBar().value() - self._block_top(first_shown.position())
         # After the "earlier messages" line, which stays block 0.
         link_end = self._doc.firstBlock().length() - 1
+        # One edit block: Qt re-scans the document's frames and moves everything below an edit
+        # at the top once per edit (~7 ms in a long conversation), not once per insertion.
+        edit = QTextCursor(self._doc)
+        edit.beginEditBlock()
         self._writer.insert_messages(self._doc, link_end, map(self._with_html, batch))
         self._messages.update((m.key, m) for m in batch)
         self._items[:0] = batch
         self._writer.write_earlier_link(self._doc, len(self._hidden))
+        edit.endEditBlock()
         self._scroll_to(self._block_top(first_shown.position()) + offset)
+        self._prefetch_earlier(_FRAME_MS)  # still near the top: the next batch in the next frame
 
     # ----- appearance -------------------------------------------------------------------------
 
@@ -248,6 +275,18 @@ class ChatView(QWidget):
             self._dark = dark
             self._apply_theme()
             self._rebuild()
+
+    def retranslate(self) -> None:
+        """The transcript's own words in the UI's language now (the messages stay as written)."""
+        labels = self._text.labels()
+        if labels != self._writer.labels:
+            self._writer.labels = labels
+            self._rebuild()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def set_font_point_size(self, points: float) -> None:
         font = QFont(self.browser.font())
@@ -265,6 +304,11 @@ class ChatView(QWidget):
 
     def streaming_markdown(self) -> IncrementalMarkdown | None:
         return self._stream.markdown if self._stream is not None else None
+
+    def shown_chars(self) -> int:
+        """Characters of the latest streamed answer the document shows: while it streams, how far
+        the view has caught up with the text it was given; once finished, all of it."""
+        return self._stream.shown if self._stream is not None else self._last_streamed_chars
 
     # ----- internals --------------------------------------------------------------------------
 
@@ -333,18 +377,35 @@ class ChatView(QWidget):
             self._complete(stream)
 
     def _complete(self, stream: LiveAnswer) -> None:
+        """The document shows all of the answer. What the user does not need to see in this
+        frame (the Regenerate link, the HTML for the history's cache) follows after its paint."""
         self._stream = None
+        self._last_streamed_chars = stream.shown
         message = stream.message
         message.status = stream.finish_status or MessageStatus.COMPLETE
         message.html = stream.markdown.html
         self._writer.append_status_note(self._doc, message)
-        self._set_last_answer(message)
         for notice in stream.held_notices:
             self.show_notice(notice)
+        self._announce_finished()  # an earlier answer's announcement comes first
+        self._finished = message
+        self._after_paint.start()
+
+    def _announce_finished(self) -> None:
+        """Give the finished answer its Regenerate link and emit `answer_finished` (after the
+        paint; at once when anything else is about to change the transcript)."""
+        message, self._finished = self._finished, None
+        self._after_paint.stop()
+        if message is None:
+            return
+        self._set_last_answer(message)
+        assert message.html is not None
         self.answer_finished.emit(-1 if message.entry_id is None else message.entry_id, message.html)
 
     def _rebuild(self) -> None:
-        """Re-create the document from the messages (theme change); a live stream carries on."""
+        """Re-create the document from the messages (theme or language change); a live stream
+        carries on."""
+        self._announce_finished()
         stream, self._stream = self._stream, None
         last_answer, self._last_answer = self._last_answer, None
         self._doc.clear()
@@ -422,8 +483,23 @@ class ChatView(QWidget):
             return
         bar = self.browser.verticalScrollBar()
         self._follow = value >= bar.maximum() - _FOLLOW_SLACK_PX
-        if self._hidden and value < bar.pageStep() // 2:
-            self._load_timer.start()  # not from inside the scroll signal
+        self._prefetch_earlier(0)  # not from inside the scroll signal: after this frame's paint
+
+    def _load_while_scrolling(self) -> None:
+        """`load_earlier` with a batch small enough to leave the frame time to paint."""
+        self._batch_chars = _SCROLL_BATCH_CHARS
+        try:
+            self.load_earlier()
+        finally:
+            self._batch_chars = _BATCH_CHARS
+
+    def _prefetch_earlier(self, delay_ms: int) -> None:
+        """Insert the next batch of earlier messages in `delay_ms` while the top is near, so a
+        user scrolling up finds them there instead of waiting for one big batch at the top."""
+        bar = self.browser.verticalScrollBar()
+        near_top = bar.value() < bar.pageStep() * _PREFETCH_PAGES
+        if self._hidden and near_top and not self._load_timer.isActive():
+            self._load_timer.start(delay_ms)
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._follow and not self._scrolling:

@@ -22,11 +22,10 @@ _SUFFIX = {"markdown": ".md", "json": ".json", "html": ".html"}
 
 
 def _filters() -> dict[str, str]:
-    tr = QCoreApplication.translate
     return {
-        "markdown": tr("FileActions", "Markdown (*.md)"),
-        "json": tr("FileActions", "Parley JSON (*.json)"),
-        "html": tr("FileActions", "Web page (*.html)"),
+        "markdown": QCoreApplication.translate("FileActions", "Markdown (*.md)"),
+        "json": QCoreApplication.translate("FileActions", "Parley JSON (*.json)"),
+        "html": QCoreApplication.translate("FileActions", "Web page (*.html)"),
     }
 
 

@@ -40,8 +40,7 @@ def diagnostics(data_dir: Path, extra: Mapping[str, str] | None = None) -> str:
 
 def show_about(parent: QWidget, data_dir: Path) -> QMessageBox:
     """Open (not exec) the About box, so the event loop keeps running; returns it."""
-    tr = QCoreApplication.translate
-    text = tr(
+    text = QCoreApplication.translate(
         "About",
         "<h3>Parley {version}</h3>"
         "<p>A desktop chat client for large language models.</p>"
@@ -56,7 +55,7 @@ def show_about(parent: QWidget, data_dir: Path) -> QMessageBox:
     )
     box = QMessageBox(parent)
     box.setObjectName("aboutBox")
-    box.setWindowTitle(tr("About", "About Parley"))
+    box.setWindowTitle(QCoreApplication.translate("About", "About Parley"))
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(text)
     box.setIconPixmap(app_icon().pixmap(64, 64))

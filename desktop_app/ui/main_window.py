@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
@@ -29,7 +30,7 @@ from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.help import diagnostics, open_folder
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.markdown import MarkdownRenderer
-from desktop_app.ui.preferences import PreferencesDialog, preset_profile
+from desktop_app.ui.preferences.backend import preset_profile
 from desktop_app.ui.preferences.desktop import same_server, with_servers
 from desktop_app.ui.quick_prompt import QuickPrompt, QuickPromptBackend
 from desktop_app.ui.sidebar import Sidebar
@@ -49,6 +50,9 @@ from desktop_app.ui.window_actions import (
     update_icons,
 )
 from desktop_app.ui.window_backend import DetectedServer, WindowBackend
+
+if TYPE_CHECKING:  # imported when first opened: the dialog's pages are not needed to start
+    from desktop_app.ui.preferences import PreferencesDialog
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +219,8 @@ class MainWindow(QMainWindow):
     def open_preferences(self, page: str = "network", *, add_keyed: bool = False) -> PreferencesDialog:
         dialog = self._preferences_dialog
         if dialog is None:
+            from desktop_app.ui.preferences import PreferencesDialog
+
             dialog = PreferencesDialog(self._prefs, self._backend.preferences, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.applied.connect(self.apply_preferences)
@@ -412,7 +418,8 @@ class MainWindow(QMainWindow):
         retranslate(self.actions_)
         retranslate_menus(self.menus)
         self.toolbar.setWindowTitle(self.tr("Toolbar"))
-        self.desktop.retranslate()
+        if not self._shut_down:  # the tray's menu is gone after shutdown()
+            self.desktop.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

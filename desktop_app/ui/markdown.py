@@ -6,13 +6,18 @@ fenced code is highlighted by Pygments into class-based spans (see `code_style`)
 
 `IncrementalMarkdown` keeps a growing answer cheap to show: the text is split into completed
 top-level blocks, each rendered once, and an open tail that is re-rendered on every update.
-Concatenating the completed blocks and the tail gives exactly `render_message(text)`.
+Concatenating the completed blocks and the tail gives exactly `render_message(text)`, except
+that while the text is still growing a code block whose closing fence has not arrived is shown
+as plain escaped code in the same box: highlighting it on every frame cost ~5 ms a frame, so it
+is highlighted once, when it is complete (or the answer ends).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +38,26 @@ COPY_CODE_PREFIX = "parley:copy-code/"
 RENDERER_VERSION = "markdown-1"
 _SAFE_SCHEMES = frozenset({"http", "https"})
 _CODE_INDEX_KEY = "parley_code_index"
+_GROWING_KEY = "parley_growing"  # set in the env of a tail that more text will extend
+_PROVISIONAL_KEY = "parley_provisional"  # set when such a tail showed an open fence unhighlighted
+_HIGHLIGHT_CACHE_SIZE = 32  # recent code blocks: a tail re-renders a finished block until it commits
+# Lexers whose first use (module import, regex compilation: 2-30 ms each) `warm_up` pays early.
+WARM_UP_LANGUAGES = (
+    "python",
+    "javascript",
+    "typescript",
+    "bash",
+    "json",
+    "c",
+    "cpp",
+    "sql",
+    "html",
+    "css",
+    "yaml",
+    "rust",
+    "go",
+    "java",
+)
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
@@ -43,6 +68,16 @@ def is_safe_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in _SAFE_SCHEMES and bool(parts.netloc)
+
+
+def _is_unterminated(token: Token) -> bool:
+    """True for a fence whose closing marker has not arrived (yet): its source spans only the
+    opening line and its content lines."""
+    if token.map is None:
+        return False
+    content = token.content
+    lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
+    return token.map[1] - token.map[0] < lines + 2
 
 
 def _neutralise_unsafe_links(state: StateCore) -> None:
@@ -78,11 +113,25 @@ class _ParleyRenderer(RendererHTML):
     def __init__(self, parser: Any, highlighter: Highlighter) -> None:
         super().__init__(parser)
         self._highlighter = highlighter
+        self._highlighted: OrderedDict[tuple[str, str], str] = OrderedDict()
 
-    def _code(self, code: str, language: str, env: EnvType) -> str:
+    def highlight(self, code: str, language: str) -> str:
+        """Highlighted HTML of `code`, from a small cache of recent blocks."""
+        key = (language, code)
+        body = self._highlighted.get(key)
+        if body is None:
+            body = self._highlighted[key] = self._highlighter.highlight(code, language)
+            if len(self._highlighted) > _HIGHLIGHT_CACHE_SIZE:
+                self._highlighted.popitem(last=False)
+        else:
+            self._highlighted.move_to_end(key)
+        return body
+
+    def _code(self, code: str, language: str, env: EnvType, *, highlight: bool = True) -> str:
         index = int(env.get(_CODE_INDEX_KEY, 0))
         env[_CODE_INDEX_KEY] = index + 1
-        body = self._highlighter.highlight(code.removesuffix("\n"), language)
+        code = code.removesuffix("\n")
+        body = self.highlight(code, language) if highlight else escapeHtml(code)
         label = escapeHtml(language) if language else "&nbsp;"
         # A one-row header (language, copy link) over the code; Qt draws tables with real padding.
         return (
@@ -95,6 +144,9 @@ class _ParleyRenderer(RendererHTML):
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
         language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+        if env.get(_GROWING_KEY) and _is_unterminated(token):
+            env[_PROVISIONAL_KEY] = True  # plain for now; highlighted once it is complete
+            return self._code(token.content, language, env, highlight=False)
         return self._code(token.content, language, env)
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -162,9 +214,20 @@ class MarkdownRenderer:
         blocks = [t.content for t in self._md.parse(text, {}) if t.type in ("fence", "code_block")]
         return [code.removesuffix("\n") for code in blocks]
 
+    def warm_up_steps(self) -> list[Callable[[], object]]:
+        """Small pieces of `warm_up` (the parser, then one lexer each, none over ~30 ms), for a
+        caller that runs them on separate loop turns after the first paint."""
+        parser: Callable[[], object] = functools.partial(self.render_message, "# Warm\n\n- *up* `now`\n")
+        return [parser, *(functools.partial(self._warm_lexer, lang) for lang in WARM_UP_LANGUAGES)]
+
     def warm_up(self) -> None:
-        """Pay Pygments' first-use cost (~60 ms of imports) now; call it after the first paint."""
-        self.render_message("```python\ndef warm(up: int) -> str:\n    return f'{up}'\n```\n")
+        """Pay the first-use costs of markdown-it and the usual Pygments lexers (imports, regex
+        compilation: 2-30 ms per language) now rather than in an answer's first frames."""
+        for step in self.warm_up_steps():
+            step()
+
+    def _warm_lexer(self, language: str) -> None:
+        self._highlighter.highlight("warm = up(1)  # 'now'\n", language)
 
 
 def _top_level_starts(tokens: Sequence[Token]) -> list[int]:
@@ -199,13 +262,15 @@ class IncrementalMarkdown:
         self._env: dict[str, Any] = {}
         self._tail_text: str | None = None
         self._tail_html = ""
+        self._tail_provisional = False  # the tail HTML shows an open code block unhighlighted
         self._blocks: list[str] = []
         self.blocks_rendered = 0
         self.tail_renders = 0
 
     @property
     def html(self) -> str:
-        """Everything rendered so far: completed blocks and the tail."""
+        """Everything rendered so far: completed blocks and the tail (exactly `render_message`
+        of the text unless the last update was `growing`)."""
         return "".join(self._blocks) + self._tail_html
 
     @property
@@ -221,10 +286,12 @@ class IncrementalMarkdown:
     def tail_chars(self) -> int:
         return len(self._text) - self._committed
 
-    def update(self, text: str, *, render_tail: bool = True) -> RenderUpdate:
+    def update(self, text: str, *, render_tail: bool = True, growing: bool = False) -> RenderUpdate:
         """Catch up with `text`. With `render_tail=False` (a reader that is behind) only newly
         completed blocks are rendered; if there are some, the old tail is void and comes back
-        empty, to be rendered by a later update that does render the tail."""
+        empty, to be rendered by a later update that does render the tail. With `growing=True`
+        (more text will come) a code block still waiting for its closing fence is left
+        unhighlighted; the first update without it highlights it."""
         restarted = not text.startswith(self._text[: self._committed])
         if restarted:
             self.reset()
@@ -232,13 +299,17 @@ class IncrementalMarkdown:
         completed = self._commit_completed_blocks()
         tail = text[self._committed :]
         if not render_tail and (completed or restarted):
-            self._tail_text, self._tail_html = None, ""
+            self._tail_text, self._tail_html, self._tail_provisional = None, "", False
             return RenderUpdate(completed, "", tail_changed=True, restarted=restarted)
-        if not render_tail or (tail == self._tail_text and not completed):
+        # A tail shown with an open fence unhighlighted is rendered again once it stops growing.
+        unchanged = tail == self._tail_text and not completed and (growing or not self._tail_provisional)
+        if not render_tail or unchanged:
             return RenderUpdate((), self._tail_html, tail_changed=False, restarted=restarted)
         self._tail_text = tail
         env = self._scratch_env()
+        env[_GROWING_KEY] = growing
         self._tail_html = self._renderer.render_tokens(self._renderer.parse(tail, env), env)
+        self._tail_provisional = bool(env.get(_PROVISIONAL_KEY))
         self.tail_renders += 1
         return RenderUpdate(completed, self._tail_html, tail_changed=True, restarted=restarted)
 

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.history_types import SNIPPET_MARK_END, SNIPPET_MARK_START, ConversationRow, SearchHit
+from desktop_app.i18n import format_datetime
 from desktop_app.ui.icons import palette_icon
 
 SEARCH_DELAY_MS = 250
 _ID_ROLE = Qt.ItemDataRole.UserRole
 _MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 _SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
+_UPDATED_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 def plain_snippet(snippet: str) -> str:
@@ -114,13 +116,10 @@ class Sidebar(QWidget):
         try:
             self.conversations.clear()
             for row in ordered:
-                item = QListWidgetItem(self._display_title(row.title))
+                item = QListWidgetItem()
                 item.setData(_ID_ROLE, row.id)
-                item.setToolTip(
-                    self.tr("Last activity: {when}").format(
-                        when=row.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-                    )
-                )
+                item.setData(_UPDATED_ROLE, row.updated_at)
+                self._label(item)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 self.conversations.addItem(item)
                 if row.id == current:
@@ -192,6 +191,13 @@ class Sidebar(QWidget):
         return box
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _label(self, item: QListWidgetItem) -> None:
+        """The item's title ("New chat" while it has none) and when it was last used, in the UI's
+        language and locale."""
+        item.setText(self._display_title(self._titles.get(int(item.data(_ID_ROLE)), "")))
+        when = format_datetime(item.data(_UPDATED_ROLE))
+        item.setToolTip(self.tr("Last activity: {when}").format(when=when))
 
     def _display_title(self, title: str) -> str:
         return title.strip() or self.tr("New chat")
@@ -291,6 +297,12 @@ class Sidebar(QWidget):
         self.search.setAccessibleName(self.tr("Search conversations"))
         self.conversations.setAccessibleName(self.tr("Conversations"))
         self.results.setAccessibleName(self.tr("Search results"))
+        self.conversations.blockSignals(True)  # relabelling is not renaming
+        try:
+            for index in range(self.conversations.count()):
+                self._label(self.conversations.item(index))
+        finally:
+            self.conversations.blockSignals(False)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
+from desktop_app.i18n import format_decimal, numerus
+
 TICK_MS = 250  # how often the elapsed time is refreshed while waiting for the first bytes
 MESSAGE_MS = 8000  # how long a one-line message stays
 
@@ -60,6 +62,17 @@ class AnswerStatus(QWidget):
         self.message.setToolTip(text)
         self._message_timer.start(milliseconds)
 
+    def show_interrupted(self, count: int) -> None:
+        """At start-up: answers the last session left unfinished (the history marked them)."""
+        line = self.tr(
+            "%n answer(s) were cut off when Parley last closed; they are marked interrupted.", "", count
+        )
+        if count == 1:
+            english = "1 answer was cut off when Parley last closed; it is marked interrupted."
+        else:
+            english = f"{count} answers were cut off when Parley last closed; they are marked interrupted."
+        self.show_message(numerus(line, count, english=english))
+
     def set_source(self, provider: str, model: str) -> None:
         self._provider, self._model = provider, model
         self._refresh_source()
@@ -111,11 +124,10 @@ class AnswerStatus(QWidget):
         if self._elapsed is None:
             self.speed.clear()
             return
-        elapsed = self.tr("{seconds:.1f} s").format(seconds=self._elapsed)
+        elapsed = self.tr("{seconds} s").format(seconds=format_decimal(self._elapsed, 1))
         if self._rate > 0:
-            self.speed.setText(
-                self.tr("{rate:.0f} tok/s · {elapsed}").format(rate=self._rate, elapsed=elapsed)
-            )
+            rate = format_decimal(self._rate, 0)
+            self.speed.setText(self.tr("{rate} tok/s · {elapsed}").format(rate=rate, elapsed=elapsed))
         else:
             self.speed.setText(elapsed)
 

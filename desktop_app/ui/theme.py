@@ -1,27 +1,32 @@
 """Appearance that applies without a restart: light/dark/system palette, font size and language.
 
-`Appearance` remembers what the platform gave at start (palette, font, style), so "follow the
-system" can go back to it after a forced theme. Language switches install Qt translators; every
-widget retranslates itself on the `LanguageChange` event that follows.
+`Appearance` remembers what the platform gave at start (font, style), so "follow the system" can
+go back to it after a forced theme. While following the system it also follows the OS switching
+between light and dark (`QStyleHints.colorSchemeChanged`, Qt 6.5+): where the platform's own
+palette does not turn dark with the OS, Parley's dark palette stands in. Every widget that draws
+its own colours (the chat view, tinted SVG icons) re-colours itself on the `PaletteChange` event
+that follows. Language switches go through `i18n.Translations`; widgets retranslate themselves
+on the `LanguageChange` event that installing a translator sends.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.preferences import Language, Preferences, Theme
+from desktop_app.i18n import TRANSLATIONS_DIR, Translations
 
 log = logging.getLogger(__name__)
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "resources" / "translations"
+__all__ = ["TRANSLATIONS_DIR", "Appearance", "dark_palette", "is_dark"]
 
+_LIGHT_WINDOW = "#efefef"
 _DARK = {
-    QPalette.ColorRole.Window: "#2b2d30",
+    QPalette.ColorRole.Window: "#313338",  # lighter than Base, so fields and check boxes stand out
     QPalette.ColorRole.WindowText: "#e8e8e8",
     QPalette.ColorRole.Base: "#1f2023",
     QPalette.ColorRole.AlternateBase: "#2a2b2f",
@@ -29,7 +34,7 @@ _DARK = {
     QPalette.ColorRole.ToolTipText: "#f0f0f0",
     QPalette.ColorRole.PlaceholderText: "#8c8f94",
     QPalette.ColorRole.Text: "#e8e8e8",
-    QPalette.ColorRole.Button: "#35373b",
+    QPalette.ColorRole.Button: "#3b3d42",
     QPalette.ColorRole.ButtonText: "#e8e8e8",
     QPalette.ColorRole.BrightText: "#ff6b6b",
     QPalette.ColorRole.Light: "#4a4c51",
@@ -68,16 +73,18 @@ def is_dark(palette: QPalette) -> bool:
 class Appearance:
     """Applies `Preferences.theme`, `font_size` and `language` to the running application."""
 
-    def __init__(self, app: QApplication, translations_dir: Path = TRANSLATIONS_DIR) -> None:
+    def __init__(self, app: QApplication, translations: Translations | None = None) -> None:
         self._app = app
-        self._translations_dir = translations_dir
-        self._system_palette = QPalette(app.palette())
+        self.translations = translations or Translations(app, TRANSLATIONS_DIR)
         self._system_font = app.font()
         self._system_style = app.style().name()
-        self._translators: list[QTranslator] = []
-        self._language: str | None = None
         self._theme: Theme | None = None
         self._font_size: int | None = None
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._os_scheme_changed)
+
+    def close(self) -> None:
+        """Stop following the OS colour scheme (the application outlives this object in tests)."""
+        QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._os_scheme_changed)
 
     def apply(self, preferences: Preferences) -> None:
         if preferences.theme != self._theme:
@@ -90,18 +97,11 @@ class Appearance:
         self._theme = theme
         hints = QGuiApplication.styleHints()
         if theme is Theme.SYSTEM:
-            hints.setColorScheme(Qt.ColorScheme.Unknown)
-            self._app.setStyle(self._system_style)
-            self._app.setPalette(self._system_palette)
+            hints.setColorScheme(Qt.ColorScheme.Unknown)  # the OS decides again
+            self._follow_system(hints.colorScheme())
             return
-        # Fusion draws every palette role faithfully on every platform; native styles may not.
-        self._app.setStyle("Fusion")
-        if theme is Theme.DARK:
-            hints.setColorScheme(Qt.ColorScheme.Dark)
-            self._app.setPalette(dark_palette())
-        else:
-            hints.setColorScheme(Qt.ColorScheme.Light)
-            self._app.setPalette(self._app.style().standardPalette())
+        hints.setColorScheme(Qt.ColorScheme.Dark if theme is Theme.DARK else Qt.ColorScheme.Light)
+        self._use_fusion(dark=theme is Theme.DARK)
 
     def apply_font_size(self, points: int) -> None:
         self._font_size = points
@@ -110,29 +110,36 @@ class Appearance:
             font.setPointSize(points)
         self._app.setFont(font)
 
-    def apply_language(self, language: Language) -> None:
-        code = _language_code(language)
-        if code == self._language:
+    def apply_language(self, language: Language) -> str:
+        """Returns the language the UI speaks now ("en" when `language` has no catalogue)."""
+        return self.translations.apply(language)
+
+    def _os_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        if self._theme is Theme.SYSTEM:
+            self._follow_system(scheme)
+
+    def _follow_system(self, scheme: Qt.ColorScheme) -> None:
+        """The platform's style and palette (an empty palette resolves to the platform's, and
+        keeps following it), unless they stay light while the OS says dark, or the reverse."""
+        self._set_style(self._system_style)
+        self._app.setPalette(QPalette())
+        shown_dark = is_dark(self._app.palette())
+        if scheme is Qt.ColorScheme.Dark and not shown_dark:
+            self._use_fusion(dark=True)
+        elif scheme is Qt.ColorScheme.Light and shown_dark:
+            self._use_fusion(dark=False)
+        log.info("Following the system colour scheme: %s", scheme.name)
+
+    def _set_style(self, name: str) -> None:
+        if self._app.style().name().lower() != name.lower():  # a new style repolishes every widget
+            self._app.setStyle(name)
+
+    def _use_fusion(self, *, dark: bool) -> None:
+        # Fusion draws every palette role faithfully on every platform; native styles may not.
+        self._set_style("Fusion")
+        if dark:
+            self._app.setPalette(dark_palette())
             return
-        self._language = code
-        for translator in self._translators:
-            self._app.removeTranslator(translator)
-        self._translators = []
-        if code != "en":
-            qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-            for name, folder in (("qtbase", qt_dir), ("parley", str(self._translations_dir))):
-                translator = QTranslator(self._app)
-                if translator.load(f"{name}_{code}", folder):
-                    self._app.installTranslator(translator)
-                    self._translators.append(translator)
-                else:
-                    log.info("No %s translation for %r in %s", name, code, folder)
-        # Widgets retranslate on the LanguageChange event that installing sends; going back to
-        # English removes translators, which sends it too.
-
-
-def _language_code(language: Language) -> str:
-    if language is Language.SYSTEM:
-        system = QLocale.system().name().split("_")[0]
-        return system if system in ("en", "ru") else "en"
-    return language.value
+        light = self._app.style().standardPalette()
+        # Fusion's standard palette may itself follow a dark OS; Qt derives a light one from grey.
+        self._app.setPalette(light if not is_dark(light) else QPalette(QColor(_LIGHT_WINDOW)))

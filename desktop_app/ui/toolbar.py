@@ -46,6 +46,7 @@ class SourcePicker(QWidget):
         layout.addSpacing(8)
         layout.addWidget(self.model_label)
         layout.addWidget(self.model, 1)
+        layout.addStretch(1)  # room the capped pickers cannot use stays at the end, not between labels
         self._committed_model = ""
         self.provider.activated.connect(self._provider_activated)
         self.model.activated.connect(self._commit_model)
@@ -107,6 +108,8 @@ class SourcePicker(QWidget):
         self.provider.setAccessibleName(self.tr("Provider"))
         self.model.setAccessibleName(self.tr("Model"))
         self.model.setToolTip(self.tr("Pick a model the server offers, or type its name"))
+        if self.provider.count() == 1 and not self.provider.itemData(0):
+            self.provider.setItemText(0, self.tr("Not set up"))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

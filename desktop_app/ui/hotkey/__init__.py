@@ -15,10 +15,10 @@ else gets an object whose `register()` fails and tells the user to bind `parley 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QGuiApplication
 
-from desktop_app.ui.hotkey.base import DESKTOP_SHORTCUT_ADVICE, GlobalHotkey, UnsupportedHotkey
+from desktop_app.ui.hotkey.base import GlobalHotkey, UnsupportedHotkey, with_advice
 from desktop_app.ui.hotkey.keys import Chord, HotkeyError, parse_sequence
 
 __all__ = [
@@ -52,8 +52,8 @@ def create_global_hotkey(parent: QObject | None = None, *, platform_name: str | 
         reason = portal_unavailable_reason()
         if not reason:
             return PortalHotkey(parent)
-        return UnsupportedHotkey(f"{reason}; {DESKTOP_SHORTCUT_ADVICE}.", parent)
-    return UnsupportedHotkey(
-        f"Global shortcuts are not available on this display ({name or 'none'}); {DESKTOP_SHORTCUT_ADVICE}.",
-        parent,
-    )
+        return UnsupportedHotkey(with_advice(reason), parent)
+    reason = QCoreApplication.translate(
+        "GlobalHotkey", "Global shortcuts are not available on this display ({platform})"
+    ).format(platform=name or "none")
+    return UnsupportedHotkey(with_advice(reason), parent)

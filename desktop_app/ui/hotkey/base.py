@@ -7,12 +7,35 @@ filter or OS callback, so its slots may build and show windows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QTimer, Signal
 
 from desktop_app.ui.hotkey.keys import Chord, HotkeyError, parse_sequence
 
-# What a user can always do instead, whatever the desktop allows.
-DESKTOP_SHORTCUT_ADVICE = "bind a shortcut in your desktop settings to run `parley --quick`"
+# The messages every backend shares, in one translation context ("GlobalHotkey").
+
+
+def with_advice(reason: str) -> str:
+    """`reason` followed by what a user can always do instead, whatever the desktop allows."""
+    return QCoreApplication.translate(
+        "GlobalHotkey", "{reason}; bind a shortcut in your desktop settings to run `parley --quick`."
+    ).format(reason=reason)
+
+
+def already_taken(shortcut: str) -> str:
+    return QCoreApplication.translate(
+        "GlobalHotkey", "{shortcut} is already used by another application; choose another shortcut."
+    ).format(shortcut=shortcut)
+
+
+def not_registered(shortcut: str, system: str, code: int) -> str:
+    """The OS refused for another reason: its own error code, for a bug report."""
+    return QCoreApplication.translate(
+        "GlobalHotkey", "{shortcut} could not be registered ({system} error {code})."
+    ).format(shortcut=shortcut, system=system, code=code)
+
+
+def needs_application() -> str:
+    return QCoreApplication.translate("GlobalHotkey", "Global shortcuts need a running Qt application.")
 
 
 class GlobalHotkey(QObject):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from PySide6.QtCore import QKeyCombination, Qt
+from PySide6.QtCore import QCoreApplication, QKeyCombination, Qt
 from PySide6.QtGui import QKeySequence
 
 Key = Qt.Key
@@ -121,21 +121,36 @@ def parse_sequence(text: str) -> Chord:
     """The one chord in `text` (Qt's portable form, any case). Raises `HotkeyError`."""
     shown = text.strip()
     if not shown:
-        raise HotkeyError("No shortcut given.")
+        raise HotkeyError(QCoreApplication.translate("GlobalHotkey", "No shortcut given."))
     sequence = QKeySequence.fromString(shown, QKeySequence.SequenceFormat.PortableText)
     if sequence.count() > 1:
-        raise HotkeyError(f"{shown} is a sequence of keys; a global shortcut is one key combination.")
+        raise HotkeyError(
+            QCoreApplication.translate(
+                "GlobalHotkey", "{shortcut} is a sequence of keys; a global shortcut is one key combination."
+            ).format(shortcut=shown)
+        )
+    not_understood = QCoreApplication.translate(
+        "GlobalHotkey", "{shortcut} is not a key combination Parley understands."
+    ).format(shortcut=shown)
     if sequence.count() == 0:
-        raise HotkeyError(f"{shown} is not a key combination Parley understands.")
+        raise HotkeyError(not_understood)
     combination: QKeyCombination = sequence[0]  # type: ignore[index]  # the stubs lack __getitem__
     if combination.key() == Key.Key_unknown:
-        raise HotkeyError(f"{shown} is not a key combination Parley understands.")
+        raise HotkeyError(not_understood)
     key = combination.key()
     modifiers = combination.keyboardModifiers()
     if key in _MODIFIER_KEYS:
-        raise HotkeyError(f"{shown} has no key besides the modifiers.")
+        raise HotkeyError(
+            QCoreApplication.translate("GlobalHotkey", "{shortcut} has no key besides the modifiers.").format(
+                shortcut=shown
+            )
+        )
     if key not in _KEYS:
-        raise HotkeyError(f"{shown} cannot be a global shortcut; use a letter, digit, F-key or Space.")
+        raise HotkeyError(
+            QCoreApplication.translate(
+                "GlobalHotkey", "{shortcut} cannot be a global shortcut; use a letter, digit, F-key or Space."
+            ).format(shortcut=shown)
+        )
     chord = Chord(
         key=key,
         ctrl=bool(modifiers & Qt.KeyboardModifier.ControlModifier),
@@ -145,7 +160,10 @@ def parse_sequence(text: str) -> Chord:
     )
     if not (chord.ctrl or chord.alt or chord.meta) and key not in _ALONE_OK:
         raise HotkeyError(
-            f"{chord.text()} would take that key from every application; add Ctrl, Alt or Meta."
+            QCoreApplication.translate(
+                "GlobalHotkey",
+                "{shortcut} would take that key from every application; add Ctrl, Alt or Meta.",
+            ).format(shortcut=chord.text())
         )
     return chord
 
@@ -180,7 +198,11 @@ def macos_hotkey(chord: Chord) -> tuple[int, int]:
     Meta is Control. Raises `HotkeyError` for keys a Mac keyboard lacks."""
     keycode = _KEYS[chord.key].macos_keycode
     if keycode is None:
-        raise HotkeyError(f"{chord.text()} has no key on a Mac keyboard.")
+        raise HotkeyError(
+            QCoreApplication.translate("GlobalHotkey", "{shortcut} has no key on a Mac keyboard.").format(
+                shortcut=chord.text()
+            )
+        )
     mods = 0
     mods |= CARBON_CMD if chord.ctrl else 0
     mods |= CARBON_SHIFT if chord.shift else 0

@@ -12,9 +12,9 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
-from desktop_app.ui.hotkey.base import GlobalHotkey
+from desktop_app.ui.hotkey.base import GlobalHotkey, already_taken, not_registered
 from desktop_app.ui.hotkey.keys import Chord, HotkeyError, macos_hotkey
 
 CARBON_PATH = "/System/Library/Frameworks/Carbon.framework/Carbon"
@@ -107,7 +107,9 @@ class MacHotkey(GlobalHotkey):
             try:
                 self._carbon = _load_carbon()
             except OSError:
-                return "Carbon is not available, so global shortcuts cannot be registered."
+                return QCoreApplication.translate(
+                    "GlobalHotkey", "Carbon is not available, so global shortcuts cannot be registered."
+                )
         carbon = self._carbon
         target = carbon.GetApplicationEventTarget()
         if not self._handler_ref:
@@ -116,15 +118,15 @@ class MacHotkey(GlobalHotkey):
                 target, self._callback, 1, ctypes.byref(spec), None, ctypes.byref(self._handler_ref)
             )
             if status != 0:
-                return f"{chord.text()} could not be registered (Carbon error {status})."
+                return not_registered(chord.text(), "Carbon", status)
         hotkey_id = EventHotKeyID(HOTKEY_SIGNATURE, self._hotkey_id)
         status = carbon.RegisterEventHotKey(
             keycode, modifiers, hotkey_id, target, K_EVENT_HOT_KEY_EXCLUSIVE, ctypes.byref(self._hotkey_ref)
         )
         if status == EVENT_HOT_KEY_EXISTS_ERR:
-            return f"{chord.text()} is already used by another application; choose another shortcut."
+            return already_taken(chord.text())
         if status != 0:
-            return f"{chord.text()} could not be registered (Carbon error {status})."
+            return not_registered(chord.text(), "Carbon", status)
         return ""
 
     def _release(self) -> None:

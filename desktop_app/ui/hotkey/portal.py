@@ -17,9 +17,9 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QSocketNotifier
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier
 
-from desktop_app.ui.hotkey.base import GlobalHotkey
+from desktop_app.ui.hotkey.base import GlobalHotkey, with_advice
 from desktop_app.ui.hotkey.keys import Chord, portal_trigger
 
 PORTAL_NAME = "org.freedesktop.portal.Desktop"
@@ -29,7 +29,6 @@ REQUEST_INTERFACE = "org.freedesktop.portal.Request"
 SESSION_INTERFACE = "org.freedesktop.portal.Session"
 REGISTRY_INTERFACE = "org.freedesktop.host.portal.Registry"
 SHORTCUT_ID = "quick-prompt"
-SHORTCUT_DESCRIPTION = "Open the Parley quick prompt"
 APP_ID = "org.parley.Parley"  # matches the installed .desktop file, which the desktop shows
 PROBE_TIMEOUT = 1.5
 
@@ -53,17 +52,27 @@ def _open_connection(bus_address: str | None) -> Any:
     return connection
 
 
+def _unreachable(error: object) -> str:
+    return QCoreApplication.translate(
+        "GlobalHotkey", "Cannot reach the desktop's shortcut service: {error}."
+    ).format(error=error)
+
+
 def portal_unavailable_reason(bus_address: str | None = None) -> str:
     """ "" when the desktop offers the GlobalShortcuts portal, else why not (one line, no advice).
     Blocks for at most about PROBE_TIMEOUT seconds: call it once, at start-up."""
     try:
         jeepney = _jeepney()
     except ImportError:
-        return "Global shortcuts on Wayland need the jeepney package"
+        return QCoreApplication.translate(
+            "GlobalHotkey", "Global shortcuts on Wayland need the jeepney package"
+        )
     try:
         connection = _open_connection(bus_address)
     except (KeyError, OSError, RuntimeError, ValueError):
-        return "No D-Bus session bus, so the desktop's shortcut service cannot be reached"
+        return QCoreApplication.translate(
+            "GlobalHotkey", "No D-Bus session bus, so the desktop's shortcut service cannot be reached"
+        )
     try:
         portal = jeepney.DBusAddress(PORTAL_PATH, bus_name=PORTAL_NAME)
         reply = connection.send_and_get_reply(
@@ -71,11 +80,13 @@ def portal_unavailable_reason(bus_address: str | None = None) -> str:
             timeout=PROBE_TIMEOUT,
         )
     except (OSError, TimeoutError, ValueError):
-        return "The desktop's portal service does not answer"
+        return QCoreApplication.translate("GlobalHotkey", "The desktop's portal service does not answer")
     finally:
         connection.close()
     if reply.header.message_type != jeepney.MessageType.method_return:
-        return "This desktop does not offer global shortcuts to applications"
+        return QCoreApplication.translate(
+            "GlobalHotkey", "This desktop does not offer global shortcuts to applications"
+        )
     return ""
 
 
@@ -149,9 +160,11 @@ class PortalHotkey(GlobalHotkey):
                 self._retired = None
                 self._connection = _PortalConnection(self._bus_address, self._dispatch)
             except ImportError:
-                return "Global shortcuts on Wayland need the jeepney package."
+                return QCoreApplication.translate(
+                    "GlobalHotkey", "Global shortcuts on Wayland need the jeepney package."
+                )
             except (KeyError, OSError, RuntimeError, ValueError) as error:
-                return f"Cannot reach the desktop's shortcut service: {error}."
+                return _unreachable(error)
         self._trigger = portal_trigger(chord)
         self.trigger_description = ""
         token, session_token = self._token(), self._token()
@@ -168,7 +181,7 @@ class PortalHotkey(GlobalHotkey):
         except OSError as error:
             self._session = ""
             self._disconnect()
-            return f"Cannot reach the desktop's shortcut service: {error.strerror or error}."
+            return _unreachable(error.strerror or error)
         return ""
 
     def _release(self) -> None:
@@ -196,13 +209,15 @@ class PortalHotkey(GlobalHotkey):
     def _session_created(self, response: int, results: dict[str, Any]) -> None:
         handle = _variant(results.get("session_handle"))
         if response != 0 or not isinstance(handle, str):
-            self._refused("The desktop did not open a shortcut session")
+            self._refused(
+                QCoreApplication.translate("GlobalHotkey", "The desktop did not open a shortcut session")
+            )
             return
         self._session = handle  # the same path, unless an old portal ignored the token
         token = self._token()
         self._expect_response(token, self._bound)
         shortcut = {
-            "description": ("s", SHORTCUT_DESCRIPTION),
+            "description": ("s", QCoreApplication.translate("GlobalHotkey", "Open the Parley quick prompt")),
             "preferred_trigger": ("s", self._trigger),
         }
         self._call(
@@ -213,10 +228,14 @@ class PortalHotkey(GlobalHotkey):
 
     def _bound(self, response: int, results: dict[str, Any]) -> None:
         if response == _RESPONSE_CANCELLED:
-            self._refused("The shortcut was not confirmed in the desktop's dialog")
+            self._refused(
+                QCoreApplication.translate(
+                    "GlobalHotkey", "The shortcut was not confirmed in the desktop's dialog"
+                )
+            )
             return
         if response != 0:
-            self._refused("The desktop refused the shortcut")
+            self._refused(QCoreApplication.translate("GlobalHotkey", "The desktop refused the shortcut"))
             return
         for shortcut_id, properties in _variant(results.get("shortcuts")) or []:
             if shortcut_id == SHORTCUT_ID:
@@ -224,7 +243,7 @@ class PortalHotkey(GlobalHotkey):
 
     def _refused(self, what: str) -> None:
         self._disconnect()
-        self._fail_later(f"{what}; bind a shortcut in your desktop settings to run `parley --quick`.")
+        self._fail_later(with_advice(what))
 
     def _disconnect(self) -> None:
         """Close the session (the desktop drops the binding) and the connection; the next
@@ -254,7 +273,11 @@ class PortalHotkey(GlobalHotkey):
             method = self._calls.pop(fields.get(jeepney.HeaderFields.reply_serial, -1), "")
             if method and self.is_registered:
                 name = fields.get(jeepney.HeaderFields.error_name, "an error")
-                self._refused(f"The desktop's shortcut service answered {method} with {name}")
+                self._refused(
+                    QCoreApplication.translate(
+                        "GlobalHotkey", "The desktop's shortcut service answered {method} with {error}"
+                    ).format(method=method, error=name)
+                )
             return
         if kind == jeepney.MessageType.method_return:
             self._calls.pop(fields.get(jeepney.HeaderFields.reply_serial, -1), None)

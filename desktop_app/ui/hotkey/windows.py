@@ -13,7 +13,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractNativeEventFilter, QByteArray, QCoreApplication, QObject
 from PySide6.QtGui import QWindow
 
-from desktop_app.ui.hotkey.base import GlobalHotkey, native_event_type
+from desktop_app.ui.hotkey.base import (
+    GlobalHotkey,
+    already_taken,
+    native_event_type,
+    needs_application,
+    not_registered,
+)
 from desktop_app.ui.hotkey.keys import Chord, windows_hotkey
 
 WM_HOTKEY = 0x0312
@@ -75,7 +81,9 @@ class WindowsHotkey(GlobalHotkey):
         if self._user32 is None:
             windll: Any = getattr(ctypes, "WinDLL", None)
             if windll is None:
-                return "Windows shortcuts can only be registered on Windows."
+                return QCoreApplication.translate(
+                    "GlobalHotkey", "Windows shortcuts can only be registered on Windows."
+                )
             user32 = windll("user32", use_last_error=True)
             user32.RegisterHotKey.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint, ctypes.c_uint]
             user32.RegisterHotKey.restype = ctypes.c_int
@@ -92,12 +100,12 @@ class WindowsHotkey(GlobalHotkey):
             last_error: Any = getattr(ctypes, "get_last_error", None)  # exists on Windows only
             code = last_error() if last_error is not None else 0
             if code == _ERROR_HOTKEY_ALREADY_REGISTERED:
-                return f"{chord.text()} is already used by another application; choose another shortcut."
-            return f"{chord.text()} could not be registered (Windows error {code})."
+                return already_taken(chord.text())
+            return not_registered(chord.text(), "Windows", code)
         self._filter = _HotkeyFilter(self, hwnd)
         app = QCoreApplication.instance()
         if app is None:
-            return "Global shortcuts need a running Qt application."
+            return needs_application()
         app.installNativeEventFilter(self._filter)
         return ""
 

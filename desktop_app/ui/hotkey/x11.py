@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from PySide6.QtCore import QAbstractNativeEventFilter, QByteArray, QCoreApplication, QObject
 from PySide6.QtGui import QGuiApplication, QNativeInterface
 
-from desktop_app.ui.hotkey.base import GlobalHotkey, native_event_type
+from desktop_app.ui.hotkey.base import GlobalHotkey, already_taken, native_event_type, needs_application
 from desktop_app.ui.hotkey.keys import Chord, x11_grab, x11_lock_variants
 
 _BAD_ACCESS = 10
@@ -136,12 +136,16 @@ class X11Hotkey(GlobalHotkey):
 
     def _grab(self, chord: Chord) -> str:
         if self._xlib is None:
-            return "Global shortcuts need an X11 display; Qt is not running on one."
+            return QCoreApplication.translate(
+                "GlobalHotkey", "Global shortcuts need an X11 display; Qt is not running on one."
+            )
         xlib, display = self._xlib.lib, self._display
         keysym, mask = x11_grab(chord)
         keycode = int(xlib.XKeysymToKeycode(display, keysym))
         if keycode == 0:
-            return f"{chord.text()} has no key on this keyboard layout."
+            return QCoreApplication.translate(
+                "GlobalHotkey", "{shortcut} has no key on this keyboard layout."
+            ).format(shortcut=chord.text())
         root = xlib.XDefaultRootWindow(display)
         errors: list[int] = []
 
@@ -163,13 +167,15 @@ class X11Hotkey(GlobalHotkey):
             xlib.XSetErrorHandler(previous)
         if errors:
             if _BAD_ACCESS in errors:
-                return f"{chord.text()} is already used by another application; choose another shortcut."
-            return f"{chord.text()} could not be grabbed (X error {errors[0]})."
+                return already_taken(chord.text())
+            return QCoreApplication.translate(
+                "GlobalHotkey", "{shortcut} could not be grabbed (X error {code})."
+            ).format(shortcut=chord.text(), code=errors[0])
         self._keycode, self._mask = keycode, mask
         self._filter = _KeyFilter(self)
         app = QCoreApplication.instance()
         if app is None:
-            return "Global shortcuts need a running Qt application."
+            return needs_application()
         app.installNativeEventFilter(self._filter)
         return ""
 

@@ -258,6 +258,9 @@ class ProfileForm(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            if self._profile is not None:  # the kind and any problem shown, in the new language
+                self.kind.setText(kind_label(self._profile.kind))
+                self.validate()
         elif event.type() == QEvent.Type.PaletteChange:
             self.refresh.setIcon(palette_icon("refresh", self.palette()))
         super().changeEvent(event)

@@ -270,6 +270,9 @@ class ProvidersPage(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            self._refresh_marks()  # problems named in the list's tooltips
+            if not self._profiles:
+                self.default_profile.setItemText(0, self.tr("None yet: add a provider"))
         super().changeEvent(event)
 
 

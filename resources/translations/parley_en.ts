@@ -1,0 +1,61 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>AnswerStatus</name>
+    <message numerus="yes">
+        <source>%n answer(s) were cut off when Parley last closed; they are marked interrupted.</source>
+        <translation>
+            <numerusform>%n answer was cut off when Parley last closed; it is marked interrupted.</numerusform>
+            <numerusform>%n answers were cut off when Parley last closed; they are marked interrupted.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ChatController</name>
+    <message numerus="yes">
+        <source>%n older message(s) were left out to fit the model&apos;s context.</source>
+        <translation>
+            <numerusform>%n older message was left out to fit the model&apos;s context.</numerusform>
+            <numerusform>%n older messages were left out to fit the model&apos;s context.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DesktopSection</name>
+    <message numerus="yes">
+        <source>%n server(s) answered.</source>
+        <translation>
+            <numerusform>%n server answered.</numerusform>
+            <numerusform>%n servers answered.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ProfileForm</name>
+    <message numerus="yes">
+        <source>%n model(s) offered by the server.</source>
+        <translation>
+            <numerusform>%n model offered by the server.</numerusform>
+            <numerusform>%n models offered by the server.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptText</name>
+    <message numerus="yes">
+        <source>Reasoning (%n word(s))</source>
+        <translation>
+            <numerusform>Reasoning (%n word)</numerusform>
+            <numerusform>Reasoning (%n words)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Show %n earlier message(s)</source>
+        <translation>
+            <numerusform>Show %n earlier message</numerusform>
+            <numerusform>Show %n earlier messages</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>
