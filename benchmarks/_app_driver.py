@@ -6,8 +6,8 @@ clean shutdown) so `main` returns.
 Instruments (installed before `main`, observing only):
 - `ArrivalTap`: each provider the window gets is wrapped so every text delta's arrival time and
   the answer's running length are recorded (the "received" side of a stream);
-- `ViewTap`: the chat view's `update_streaming` is timed and the length of the text it was given
-  remembered (the "displayed" side, once the frame is painted).
+- `ViewTap`: the chat view's `update_streaming` is timed, and how much of the answer the view
+  shows is read from it (the "displayed" side, once the frame is painted).
 """
 
 from __future__ import annotations
@@ -103,7 +103,6 @@ class ViewTap:
 
     def __init__(self, view: Any) -> None:
         self._view = view
-        self._given = 0
         self.calls: list[tuple[int, int, int]] = []  # (start ns, end ns, text length)
         original = view.update_streaming
 
@@ -111,19 +110,15 @@ class ViewTap:
             start = time.monotonic_ns()
             original(text)
             end = time.monotonic_ns()
-            self._given = len(text)
             self.calls.append((start, end, len(text)))
 
         view.update_streaming = update_streaming
 
     @property
     def shown(self) -> int:
-        """Characters of the answer in the document. A view that falls behind a burst keeps its
-        progress in its live answer's `shown` (no public accessor yet); without one, everything
-        it was given is shown."""
-        live = getattr(self._view, "_stream", None)
-        progress = getattr(live, "shown", None)
-        return progress if isinstance(progress, int) else self._given
+        """Characters of the answer in the document: a view that falls behind a burst says how
+        far it has caught up (`ChatView.shown_chars()`)."""
+        return int(self._view.shown_chars())
 
 
 def main_window() -> Any:

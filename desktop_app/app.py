@@ -79,16 +79,8 @@ class MainThreadGarbageCollector(QObject):
             generation = 2 if old > self._thresholds[2] else 1 if middle > self._thresholds[1] else 0
             gc.collect(generation)
 
-    @staticmethod
-    def freeze_survivors() -> None:
-        """Leave everything alive now (modules, classes, the window: hundreds of thousands of
-        objects) out of later collections; scanning them made a full collection a 20-30 ms
-        stall, in the middle of a stream as likely as anywhere."""
-        gc.freeze()
-
     def stop(self) -> None:
         self._timer.stop()
-        gc.unfreeze()
         gc.collect()
         gc.enable()
 
@@ -170,7 +162,6 @@ async def run_window(
         # The tray icon and the shortcut; discovery (first run only); first-use costs of lexers.
         later.add([window.desktop.start, window.desktop.discover_local_servers])
         later.add(window.renderer.warm_up_steps())
-        later.add([MainThreadGarbageCollector.freeze_survivors])  # what start-up made stays
         if quick:
             window.desktop.quick.show_at_pointer()
         if instance is not None:

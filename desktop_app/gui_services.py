@@ -7,8 +7,8 @@ Local-server discovery probes each known server on its usual port; `PARLEY_DISCO
 `PARLEY_DISCOVERY_PORTS="ollama=11434,llamacpp=8080"` probes just those two (tests use free
 ports), and `PARLEY_DISCOVERY_PORTS=none` turns discovery off.
 
-The network stack and the providers are imported inside the functions that use them, so that
-building the window does not wait for them (~100 ms of imports).
+The network stack, the providers and the autostart entry are imported inside the functions that
+use them, so that building the window does not wait for them (~100 ms of imports).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication
 
-from desktop_app.autostart import Autostart, default_command, for_platform
 from desktop_app.compose import PROXY_PASSWORD_KEY, Services
 from desktop_app.core.errors import ConfigurationError, ParleyError, ProviderError, SecretStoreError
 from desktop_app.core.ports import ChatProvider
@@ -35,6 +34,7 @@ from desktop_app.ui.theme import Appearance
 from desktop_app.ui.window_backend import DesktopBackend, DetectedServer, WindowBackend
 
 if TYPE_CHECKING:
+    from desktop_app.autostart import Autostart
     from desktop_app.providers.discovery import DiscoveredServer
     from desktop_app.providers.registry import Preset
 
@@ -212,11 +212,32 @@ class LaunchAtLoginSwitch:
             self._autostart.disable()
 
 
+class _LaunchAtLoginOnDemand:
+    """`LaunchAtLoginSwitch` for this platform, made when Preferences first asks about it."""
+
+    def __init__(self, extra_args: list[str]) -> None:
+        self._extra_args = extra_args
+        self._switch: LaunchAtLoginSwitch | None = None
+
+    def _made(self) -> LaunchAtLoginSwitch:
+        if self._switch is None:
+            from desktop_app.autostart import default_command, for_platform
+
+            self._switch = LaunchAtLoginSwitch(for_platform(), default_command(extra_args=self._extra_args))
+        return self._switch
+
+    def is_enabled(self) -> bool:
+        return self._made().is_enabled()
+
+    def set_enabled(self, enabled: bool) -> None:
+        self._made().set_enabled(enabled)
+
+
 def desktop_backend(gui: GuiServices, data_dir: Path | None) -> DesktopBackend:
     """The real tray, shortcut, autostart and discovery for the running app."""
     extra = ["--data-dir", str(gui.services.paths.data_dir)] if data_dir is not None else []
     return DesktopBackend(
-        launch_at_login=LaunchAtLoginSwitch(for_platform(), default_command(extra_args=extra)),
+        launch_at_login=_LaunchAtLoginOnDemand(extra),
         scan_local_servers=gui.scan_local_servers,
         tray_notice_shown=gui.tray_notice_shown,
         remember_tray_notice=gui.remember_tray_notice,

@@ -165,7 +165,8 @@ class ChatController(QObject):
 
     @property
     def is_streaming(self) -> bool:
-        return self._answer is not None
+        """From the start of an answer until its end is saved and signalled."""
+        return self._answer is not None or self._unsettled is not None
 
     def send(self, text: str) -> int | None:
         """Save `text` as the user's message and stream the answer; returns the answer's id
@@ -425,8 +426,8 @@ class ChatController(QObject):
         self._coalescer.reset()  # its last frame is sent below
         if self._answer is answer:
             self._answer, self._task = None, None
-        self._show(answer, text, reasoning)  # the last frame
         if not after_paint:
+            self._show(answer, text, reasoning)  # the last frame
             self._settle(answer, status, line, text, reasoning)
             return
         try:
@@ -435,6 +436,7 @@ class ChatController(QObject):
             log.warning("Could not save the finished answer's text: %s", exc)
         self._unsettled = lambda: self._settle(answer, status, line, text, reasoning)
         self._settle_timer.start()
+        self._show(answer, text, reasoning)  # the last frame
 
     def _settle_pending(self) -> None:
         """Run an ended answer's final save and signals now, if they are still waiting."""

@@ -158,6 +158,7 @@ class ChatView(QWidget):
         ]
         self._announce_finished()
         self._stream, self._last_answer = None, None
+        self._last_streamed_chars = 0
         self._retry.clear()
         self._doc.clear()
         shown = last_messages(messages, _FIRST_WINDOW_CHARS)
@@ -175,6 +176,7 @@ class ChatView(QWidget):
     def append_user_message(self, text: str, message_id: int | None = None) -> None:
         self._finish_active(MessageStatus.STOPPED)
         self._announce_finished()
+        self._last_streamed_chars = 0
         self._set_last_answer(None)
         message = self._record(Role.USER, text, message_id, MessageStatus.COMPLETE, html="")
         self._messages[message.key] = message
@@ -307,7 +309,8 @@ class ChatView(QWidget):
 
     def shown_chars(self) -> int:
         """Characters of the latest streamed answer the document shows: while it streams, how far
-        the view has caught up with the text it was given; once finished, all of it."""
+        the view has caught up with the text it was given; once finished, all of it (0 again
+        after a new question or conversation)."""
         return self._stream.shown if self._stream is not None else self._last_streamed_chars
 
     # ----- internals --------------------------------------------------------------------------

@@ -10,6 +10,9 @@ Concatenating the completed blocks and the tail gives exactly `render_message(te
 that while the text is still growing a code block whose closing fence has not arrived is shown
 as plain escaped code in the same box: highlighting it on every frame cost ~5 ms a frame, so it
 is highlighted once, when it is complete (or the answer ends).
+
+markdown-it itself is imported when the first message is rendered (~16 ms that showing the window
+need not wait for).
 """
 
 from __future__ import annotations
@@ -19,17 +22,17 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-
 from desktop_app.ui.code_style import Highlighter
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 # Anchors the chat view handles itself. A model cannot produce these: only http(s) hrefs survive.
 COPY_CODE_PREFIX = "parley:copy-code/"
@@ -70,6 +73,12 @@ def is_safe_url(url: str) -> bool:
     return parts.scheme.lower() in _SAFE_SCHEMES and bool(parts.netloc)
 
 
+def _escape(text: str) -> str:
+    from markdown_it.common.utils import escapeHtml
+
+    return escapeHtml(text)
+
+
 def _is_unterminated(token: Token) -> bool:
     """True for a fence whose closing marker has not arrived (yet): its source spans only the
     opening line and its content lines."""
@@ -82,6 +91,8 @@ def _is_unterminated(token: Token) -> bool:
 
 def _neutralise_unsafe_links(state: StateCore) -> None:
     """Turn links to anything but http(s) into plain text followed by their target."""
+    from markdown_it.token import Token
+
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -107,13 +118,17 @@ def _neutralise_unsafe_links(state: StateCore) -> None:
         block.children = children
 
 
-class _ParleyRenderer(RendererHTML):
-    """markdown-it's HTML renderer with Parley's rules for code, images and tables."""
+class _ParleyRules:
+    """Parley's rules for code, images, tables and quotes in markdown-it's HTML renderer."""
 
-    def __init__(self, parser: Any, highlighter: Highlighter) -> None:
-        super().__init__(parser)
+    RULES = ("fence", "code_block", "image", "table_open", "blockquote_open", "blockquote_close")
+
+    def __init__(self, renderer: RendererHTML, highlighter: Highlighter) -> None:
+        self._renderer = renderer
         self._highlighter = highlighter
         self._highlighted: OrderedDict[tuple[str, str], str] = OrderedDict()
+        for name in self.RULES:
+            renderer.rules[name] = getattr(self, name)
 
     def highlight(self, code: str, language: str) -> str:
         """Highlighted HTML of `code`, from a small cache of recent blocks."""
@@ -131,8 +146,8 @@ class _ParleyRenderer(RendererHTML):
         index = int(env.get(_CODE_INDEX_KEY, 0))
         env[_CODE_INDEX_KEY] = index + 1
         code = code.removesuffix("\n")
-        body = self.highlight(code, language) if highlight else escapeHtml(code)
-        label = escapeHtml(language) if language else "&nbsp;"
+        body = self.highlight(code, language) if highlight else _escape(code)
+        label = _escape(language) if language else "&nbsp;"
         # A one-row header (language, copy link) over the code; Qt draws tables with real padding.
         return (
             '<table class="code" width="100%" cellspacing="0" cellpadding="0">'
@@ -155,11 +170,11 @@ class _ParleyRenderer(RendererHTML):
     def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # Never an <img>: a remote image would be fetched (tracking, size), so show a link instead.
         token = tokens[idx]
-        alt = self.renderInlineAsText(token.children or [], options, env) or "image"
+        alt = self._renderer.renderInlineAsText(token.children or [], options, env) or "image"
         src = str(token.attrGet("src") or "")
-        label = f"[image: {escapeHtml(alt)}]"
+        label = f"[image: {_escape(alt)}]"
         if is_safe_url(src):
-            return f'<a href="{escapeHtml(src)}">{label}</a>'
+            return f'<a href="{_escape(src)}">{label}</a>'
         return label
 
     def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -191,12 +206,26 @@ class MarkdownRenderer:
 
     def __init__(self) -> None:
         self._highlighter = Highlighter()
-        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        md.enable(["table", "strikethrough"])
-        md.core.ruler.push("parley_safe_links", _neutralise_unsafe_links)
-        self._html = _ParleyRenderer(md, self._highlighter)
-        md.renderer = self._html
-        self._md = md
+        self._pipeline: tuple[MarkdownIt, RendererHTML] | None = None
+
+    def _made(self) -> tuple[MarkdownIt, RendererHTML]:
+        """markdown-it with Parley's rules, made on first use."""
+        if self._pipeline is None:
+            from markdown_it import MarkdownIt
+            from markdown_it.renderer import RendererHTML
+
+            md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+            md.enable(["table", "strikethrough"])
+            md.core.ruler.push("parley_safe_links", _neutralise_unsafe_links)
+            html = RendererHTML(md)
+            _ParleyRules(html, self._highlighter)
+            md.renderer = html
+            self._pipeline = md, html
+        return self._pipeline
+
+    @property
+    def _md(self) -> MarkdownIt:
+        return self._made()[0]
 
     def render_message(self, text: str) -> str:
         """HTML for a finished message (what the history caches)."""
@@ -207,7 +236,8 @@ class MarkdownRenderer:
         return self._md.parse(text, env)
 
     def render_tokens(self, tokens: Sequence[Token], env: EnvType) -> str:
-        return self._html.render(tokens, self._md.options, env)
+        md, html = self._made()
+        return html.render(tokens, md.options, env)
 
     def code_blocks(self, text: str) -> list[str]:
         """The code of every code block in `text`, in the order of their copy links."""

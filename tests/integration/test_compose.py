@@ -4,12 +4,15 @@ network settings apply to new providers."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+import desktop_app
 from desktop_app.compose import Services, UnknownProviderError, build_services
 from desktop_app.core.events import TextDelta
 from desktop_app.core.messages import ChatRequest, Message, Role
@@ -114,3 +117,31 @@ async def test_changed_network_settings_apply_to_new_providers(tmp_path: Path) -
 
 
 # The log ------------------------------------------------------------------------------------------
+# -- lazy services (append to tests/integration/test_compose.py; imports: subprocess, sys, desktop_app) --
+
+SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+from desktop_app.compose import build_services
+services = asyncio.run(build_services(Path(sys.argv[1])))
+loaded = sorted(m for m in ("aiohttp", "keyring", "importlib.metadata") if m in sys.modules)
+print(",".join(loaded))
+first = services.http  # made on first use
+print("aiohttp" in sys.modules)
+asyncio.run(services.aclose())
+"""
+
+
+def test_services_are_built_without_aiohttp_keyring_or_importlib_metadata(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True, timeout=60, check=True
+    )
+    first, second = done.stdout.split("\n")[:2]
+    assert first == ""
+    assert second == "True"
+
+
+def test_the_version_is_the_installed_one() -> None:
+    from importlib.metadata import version
+
+    assert desktop_app.__version__ == version("parley")

@@ -442,3 +442,87 @@ def test_switching_theme_mid_stream_keeps_the_answer(
         ]
     )
     assert normalized_html(view) == normalized_html(fresh)
+
+
+# -- the last frame first (append to tests/ui/test_chat_view.py) --
+
+
+def regenerate_links(view: ChatView) -> int:
+    return len([h for h in hrefs(view) if h.startswith("parley:regenerate/")])
+
+
+def test_the_regenerate_link_and_answer_finished_follow_the_paint(qtbot: QtBot, view: ChatView) -> None:
+    view.append_user_message("question")
+    view.begin_assistant_message(7)
+    view.update_streaming("the answer")
+    finished: list[tuple[int, str]] = []
+    view.answer_finished.connect(lambda *args: finished.append(args))
+    view.finish_streaming()
+    assert finished == []  # not before the frame is painted
+    assert regenerate_links(view) == 0
+    qtbot.waitUntil(lambda: finished != [], timeout=WAIT_MS)
+    assert finished[0][0] == 7
+    assert regenerate_links(view) == 1
+
+
+def test_what_comes_next_announces_the_finished_answer_first(qtbot: QtBot, view: ChatView) -> None:
+    order: list[str] = []
+    view.answer_finished.connect(lambda *_args: order.append("finished"))
+    view.begin_assistant_message()
+    view.update_streaming("first answer")
+    view.finish_streaming()
+    view.append_user_message("next question")
+    order.append("next")
+    assert order == ["finished", "next"]
+    assert regenerate_links(view) == 0  # the link went with the next question
+
+
+def test_an_open_code_block_is_highlighted_when_the_answer_ends(
+    qtbot: QtBot, view: ChatView, renderer: MarkdownRenderer
+) -> None:
+    text = "Code:\n\n```python\ndef f():\n    return 1\n"
+
+    def keyword_colour() -> str:
+        cursor = view.browser.document().find("def")
+        cursor.setPosition(cursor.selectionStart() + 1)  # the format of the character before
+        return cursor.charFormat().foreground().color().name()
+
+    view.begin_assistant_message()
+    view.update_streaming(text)
+    plain = keyword_colour()
+    with qtbot.waitSignal(view.answer_finished, timeout=WAIT_MS) as finished:
+        view.finish_streaming()
+    assert finished.args[1] == renderer.render_message(text)
+    assert keyword_colour() != plain  # "def" got its colour when the answer ended
+
+
+def test_shown_chars_follows_the_latest_answer(qtbot: QtBot, view: ChatView) -> None:
+    assert view.shown_chars() == 0
+    view.begin_assistant_message()
+    view.update_streaming(ANSWER)
+    assert 0 < view.shown_chars() <= len(ANSWER)
+    with qtbot.waitSignal(view.answer_finished, timeout=WAIT_MS):
+        view.finish_streaming()
+    assert view.shown_chars() == len(ANSWER)
+    view.append_user_message("another question")
+    assert view.shown_chars() == 0
+
+
+def test_scrolling_up_inserts_small_batches_and_the_link_a_big_one(
+    qtbot: QtBot, view: ChatView, renderer: MarkdownRenderer
+) -> None:
+    entries = []
+    for i in range(150):
+        entries.append(ChatEntry(Role.USER, f"Question {i:03d}"))
+        answer = f"Answer {i:03d}\n\n" + ANSWER
+        entries.append(ChatEntry(Role.ASSISTANT, answer, renderer.render_message(answer)))
+    view.set_messages(entries)
+    hidden = view.hidden_message_count()
+    view.browser.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: view.hidden_message_count() < hidden, timeout=WAIT_MS)
+    # ANSWER is ~2,200 characters: a scrolling batch (3,000) holds its user message and answer.
+    assert hidden - view.hidden_message_count() <= 4
+    qtbot.waitUntil(lambda: not view._load_timer.isActive(), timeout=WAIT_MS)  # prefetch settled
+    before = view.hidden_message_count()
+    view.load_earlier()  # what the "Show N earlier messages" link does
+    assert before - view.hidden_message_count() >= 10

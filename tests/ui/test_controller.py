@@ -669,3 +669,58 @@ def test_shutdown_with_a_running_stream_saves_it_and_leaves_no_tasks(
     qtbot.waitUntil(server.disconnected.is_set, timeout=1000)
     with pytest.raises(RuntimeError, match="closed"):
         controller.send("After shutdown")
+
+
+# -- settling after the paint (append to tests/ui/test_controller.py) --
+
+
+class OneShotProvider:
+    """A provider whose whole answer and end arrive in one step of the stream."""
+
+    name = "One shot"
+
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        yield TextDelta("Complete answer")
+
+    async def list_models(self) -> list[str]:
+        return []
+
+
+def test_the_last_frame_comes_before_the_final_save_and_the_end_signal(
+    qtbot: QtBot, history: CountingHistory, make_controller: Make
+) -> None:
+    controller = make_controller(provider=OneShotProvider())
+    seen: list[tuple[str, object]] = []
+    answer: list[int] = []
+    controller.stream_text.connect(lambda text: seen.append(("text", row(history, answer[0])[:2])))
+    controller.stream_finished.connect(lambda status, mid: seen.append(("finished", row(history, mid)[:2])))
+    with qtbot.waitSignal(controller.stream_finished, timeout=WAIT_MS):
+        answer_id = controller.send("Question")
+        assert answer_id is not None
+        answer.append(answer_id)
+    assert seen == [
+        ("text", ("Complete answer", MessageStatus.STREAMING)),  # shown; the text already saved
+        ("finished", ("Complete answer", MessageStatus.COMPLETE)),  # then the final save
+    ]
+
+
+def test_anything_the_controller_does_next_settles_the_ended_answer_first(
+    qtbot: QtBot, history: CountingHistory, make_controller: Make
+) -> None:
+    controller = make_controller(provider=OneShotProvider())
+    events: list[tuple[str, int]] = []
+    controller.stream_finished.connect(lambda _status, mid: events.append(("finished", mid)))
+    controller.message_added.connect(lambda role, _text, mid: events.append((role, mid)))
+    sent: list[int | None] = []
+
+    def send_again(_text: str) -> None:  # a send arriving before the ended answer settled
+        if not sent:
+            sent.append(controller.send("Second"))
+
+    controller.stream_text.connect(send_again)
+    first = controller.send("First")
+    qtbot.waitUntil(lambda: len([e for e in events if e[0] == "finished"]) == 2, timeout=WAIT_MS)
+    assert first is not None
+    assert sent[0] is not None
+    assert events.index(("finished", first)) < events.index(("user", first + 1))
+    assert row(history, first) == ("Complete answer", MessageStatus.COMPLETE, None)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from desktop_app.ui.code_style import CodeColorer
-from desktop_app.ui.markdown import IncrementalMarkdown, MarkdownRenderer
+from desktop_app.ui.markdown import WARM_UP_LANGUAGES, IncrementalMarkdown, MarkdownRenderer
 
 # A realistic mixed answer: headings of both kinds, Russian and English, nested and loose lists
 # (one continuing after a blank line with "2."), code in lists and quotes, several languages,
@@ -249,3 +249,54 @@ def test_text_that_does_not_extend_the_previous_one_restarts(renderer: MarkdownR
     update = incremental.update("Another answer")
     assert update.restarted
     assert incremental.html == renderer.render_message("Another answer")
+
+
+# -- growing tails (append to tests/unit/test_markdown.py; import WARM_UP_LANGUAGES) --
+
+OPEN = "Text\n\n```python\ndef f():\n    return 1\n"
+
+
+def test_an_open_fence_is_plain_while_growing_and_highlighted_once_the_text_stops(
+    renderer: MarkdownRenderer,
+) -> None:
+    incremental = IncrementalMarkdown(renderer)
+    growing = incremental.update(OPEN, growing=True)
+    assert "def f():" in growing.tail
+    assert 'class="pg-' not in growing.tail
+    assert 'class="code"' in growing.tail  # the same box, copy link included
+    assert "parley:copy-code/0" in growing.tail
+    final = incremental.update(OPEN)  # the same text, no longer growing
+    assert final.tail_changed
+    assert 'class="pg-' in final.tail
+    assert incremental.html == renderer.render_message(OPEN)
+
+
+def test_a_closed_fence_in_a_growing_tail_is_highlighted(renderer: MarkdownRenderer) -> None:
+    incremental = IncrementalMarkdown(renderer)
+    update = incremental.update(OPEN + "```\n", growing=True)
+    assert 'class="pg-' in update.tail
+    assert incremental.html == renderer.render_message(OPEN + "```\n")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_growing_chunks_then_the_end_equal_rendering_the_whole_text(
+    renderer: MarkdownRenderer, seed: int
+) -> None:
+    incremental = IncrementalMarkdown(renderer)
+    rng = random.Random(seed)
+    position = 0
+    plain_seen = False
+    while position < len(ANSWER):
+        position = min(len(ANSWER), position + rng.randint(1, 60))
+        incremental.update(ANSWER[:position], growing=True)
+        plain_seen = plain_seen or incremental.html != renderer.render_message(ANSWER[:position])
+    incremental.update(ANSWER)
+    assert plain_seen  # some prefix ended inside a code block and was shown unhighlighted
+    assert incremental.html == renderer.render_message(ANSWER)
+
+
+def test_warm_up_comes_in_small_steps_one_per_usual_language(renderer: MarkdownRenderer) -> None:
+    steps = renderer.warm_up_steps()
+    assert len(steps) == 1 + len(WARM_UP_LANGUAGES)
+    for step in steps:
+        step()

@@ -9,6 +9,7 @@ import pytest
 
 from desktop_app.core.history_types import SNIPPET_MARK_END, SNIPPET_MARK_START
 from desktop_app.core.messages import MessageStatus, Role
+from desktop_app.storage import history as history_module
 from desktop_app.storage.history import SqliteHistory, fts_query
 
 
@@ -106,3 +107,25 @@ def test_the_index_matches_the_messages_after_many_changes(history: SqliteHistor
     remaining = len(history.messages(conversation))
     assert len(history.search("common", limit=100)) == remaining
     assert len(history.search("common", limit=3)) == 3
+
+
+# -- the candidate cap (append to tests/integration/storage/test_search.py;
+#    imports: pytest, Role, SqliteHistory, `from desktop_app.storage import history as history_module`) --
+
+
+def test_a_very_common_word_is_ranked_among_its_newest_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_module, "SEARCH_CANDIDATES", 10)
+    with SqliteHistory(tmp_path / "h.sqlite3") as history:
+        conversation = history.new_conversation("c")
+        ids = []
+        for i in range(30):
+            # Older messages say "server" more often: bm25 alone would prefer them.
+            text = "server " * (30 - i) + f"message {i}"
+            ids.append(history.append_message(conversation, Role.USER, text))
+        hits = history.search("server", limit=5)
+        assert len(hits) == 5
+        assert {hit.message_id for hit in hits} <= set(ids[-10:])
+        assert len(history.search("server", limit=50)) == 30  # a limit above the cap: all 30
+        assert len(history.search("message", limit=50)) == 30
