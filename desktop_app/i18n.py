@@ -80,6 +80,8 @@ class Translations:
         """Speak `language` (falling back to English when its catalogue is not built); returns
         the language the UI speaks now."""
         wanted = language_code(language, system)
+        if not self._has_catalogue(wanted):
+            self._build_from_source(wanted)
         code = wanted if self._has_catalogue(wanted) else SOURCE_LANGUAGE
         if code != wanted:
             log.warning(
@@ -115,6 +117,17 @@ class Translations:
 
     def _has_catalogue(self, code: str) -> bool:
         return code == SOURCE_LANGUAGE or (self._folder / f"{catalogue_name(code)}.qm").is_file()
+
+    def _build_from_source(self, code: str) -> None:
+        """Run from a source checkout (`pip install -e .`), the .qm files are not built yet: compile
+        them once (lrelease, a fraction of a second), so the README's first command gives a Russian
+        UI too. Installed bundles ship them compiled and never get here."""
+        if not (self._folder / f"{catalogue_name(code)}.ts").is_file():
+            return
+        try:
+            build_catalogues(self._folder)
+        except Exception as exc:
+            log.warning("Could not compile the %s catalogue: %s", catalogue_name(code), exc)
 
 
 # -- dates, numbers, plurals ---------------------------------------------------------------------

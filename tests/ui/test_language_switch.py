@@ -312,3 +312,17 @@ def test_preferences_keep_the_language_on_disk(
     assert app.services.settings.load().language is Language.RUSSIAN
     assert appearance.translations.code == "ru"
     assert window.composer.send_button.text() == "Отправить"
+
+
+def test_a_source_checkout_compiles_a_missing_catalogue_on_first_use(qapp: Any, tmp_path: Path) -> None:
+    from desktop_app.i18n import TRANSLATIONS_DIR
+
+    for ts in TRANSLATIONS_DIR.glob("*.ts"):
+        shutil.copy(ts, tmp_path / ts.name)
+    assert not list(tmp_path.glob("*.qm"))
+    translations = Translations(qapp, tmp_path)
+    try:
+        assert translations.apply(Language.RUSSIAN) == "ru"
+        assert (tmp_path / "parley_ru.qm").is_file()
+    finally:
+        translations.remove()
