@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-import aiohttp_socks
 import truststore
 
 from desktop_app.core.errors import (
@@ -27,7 +26,7 @@ from desktop_app.core.errors import (
 from desktop_app.net.proxy import ProxySpec, is_loopback_host, parse_proxy
 from desktop_app.net.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, Hop, next_hop
 from desktop_app.net.status import error_for_status, html_instead_of_answer, looks_like_html
-from desktop_app.net.transport_errors import SOCKS_ERRORS, proxy_status_error, translate_transport_error
+from desktop_app.net.transport_errors import proxy_status_error, socks_errors, translate_transport_error
 
 DEFAULT_TIMEOUT = 120.0
 ERROR_BODY_LIMIT = 64 * 1024
@@ -38,6 +37,8 @@ ERROR_BODY_SECONDS = 5.0
 _SNIFF_BYTES = 16
 # Content types that are streams by design; anything else gets sniffed for an HTML page.
 _STREAM_TYPES = ("text/plain", "text/event-stream", "application/x-ndjson", "application/json")
+# Failures below HTTP that become one-line errors (with `socks_errors()` once SOCKS is in use).
+_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientError, OSError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class HttpClient:
             connector: aiohttp.BaseConnector
             spec = self._proxy
             if proxied and spec is not None and spec.is_socks:
+                # Imported only here: most setups never use SOCKS, and start-up need not load it.
+                import aiohttp_socks
+
                 connector = aiohttp_socks.ProxyConnector(
                     host=spec.host,
                     port=spec.port,
@@ -301,8 +305,10 @@ def _translated_errors(
         yield
     except ProviderError:
         raise
-    except (aiohttp.ClientError, *SOCKS_ERRORS, OSError, ValueError) as exc:
+    except Exception as exc:
         # OSError covers TimeoutError (what asyncio.timeout raises) and refused connections.
+        if not isinstance(exc, _TRANSPORT_ERRORS + socks_errors()):
+            raise
         raise translate_transport_error(
             exc, provider=route.provider, config=config, proxy=route.via, total_expired=total_expired()
         ) from exc

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import errno
 import ssl
+import sys
 from typing import TYPE_CHECKING
 
 import aiohttp
-import aiohttp_socks
 
 from desktop_app.core.errors import ConnectionError_, ProtocolError, ProviderError, ProviderTimeoutError
 
@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from desktop_app.net.proxy import ProxySpec
     from desktop_app.net.session import NetworkConfig
 
-# What aiohttp-socks raises besides aiohttp's own errors; none of them is an OSError.
-SOCKS_ERRORS = (aiohttp_socks.ProxyError, aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyTimeoutError)
+_SOCKS_ERROR_NAMES = ("ProxyError", "ProxyConnectionError", "ProxyTimeoutError")
 _DROPPED = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED)
 
 
@@ -29,6 +28,23 @@ class TlsError(ConnectionError_):
 
 class ProxyConnectError(ConnectionError_):
     hint = "Check the proxy address, port and credentials in Preferences → Network."
+
+
+def socks_errors() -> tuple[type[Exception], ...]:
+    """What aiohttp-socks raises besides aiohttp's own errors; none of them is an OSError.
+
+    Empty until a SOCKS proxy's session has imported aiohttp-socks: nothing else raises them, and
+    looking them up this way keeps the library out of start-up.
+    """
+    socks = sys.modules.get("aiohttp_socks")
+    if socks is None:
+        return ()
+    return tuple(getattr(socks, name) for name in _SOCKS_ERROR_NAMES)
+
+
+def _is_socks_error(exc: BaseException, name: str) -> bool:
+    socks = sys.modules.get("aiohttp_socks")
+    return socks is not None and isinstance(exc, getattr(socks, name))
 
 
 def translate_transport_error(
@@ -59,7 +75,7 @@ def _timeout_error(
     exc: BaseException, provider: str, config: NetworkConfig, proxy: ProxySpec | None
 ) -> ProviderError | None:
     via = f" through the proxy {proxy}" if proxy else ""
-    if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp_socks.ProxyTimeoutError):
+    if isinstance(exc, aiohttp.ConnectionTimeoutError) or _is_socks_error(exc, "ProxyTimeoutError"):
         return ProviderTimeoutError(
             f"timed out connecting{via} after {config.timeout:g} s",
             provider=provider,
@@ -79,9 +95,9 @@ def _timeout_error(
 def _proxy_error(exc: BaseException, provider: str, proxy: ProxySpec | None) -> ProviderError | None:
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         return proxy_status_error(exc.status, provider, proxy)
-    if isinstance(exc, aiohttp_socks.ProxyConnectionError | aiohttp.ClientProxyConnectionError):
+    if isinstance(exc, aiohttp.ClientProxyConnectionError) or _is_socks_error(exc, "ProxyConnectionError"):
         return ProxyConnectError(f"could not connect to the proxy {proxy}", provider=provider)
-    if isinstance(exc, aiohttp_socks.ProxyError):
+    if _is_socks_error(exc, "ProxyError"):
         said = _first_line(exc)
         if "authentication" in said.lower():
             return _credentials_error(provider, proxy, said)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -335,7 +334,7 @@ class Settings:
     # Network ----------------------------------------------------------------------------------
 
     def proxy_url(
-        self, password: str | None = None, *, system_proxies: SystemProxies = urllib.request.getproxies
+        self, password: str | None = None, *, system_proxies: SystemProxies | None = None
     ) -> str | None:
         """The proxy URL the saved settings describe (`password` from the keychain), or None."""
         return proxy_url_for(self.load(), password, system_proxies=system_proxies)
@@ -345,16 +344,21 @@ def proxy_url_for(
     preferences: Preferences,
     password: str | None = None,
     *,
-    system_proxies: SystemProxies = urllib.request.getproxies,
+    system_proxies: SystemProxies | None = None,
 ) -> str | None:
     """The proxy URL `preferences` describe (saved or still being edited), or None for none.
 
     "system" reads the OS or environment proxy. Raises `ConfigurationError` when a manual proxy is
     selected without a host: going direct instead would be a silent privacy leak.
+    `system_proxies` defaults to `urllib.request.getproxies`, imported only when needed (start-up).
     """
     if preferences.proxy_mode is ProxyMode.OFF:
         return None
     if preferences.proxy_mode is ProxyMode.SYSTEM:
+        if system_proxies is None:
+            from urllib.request import getproxies
+
+            system_proxies = getproxies
         return system_proxy(system_proxies())
     host = preferences.proxy_host.strip()
     if not host:

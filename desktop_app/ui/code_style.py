@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 
-from markdown_it.common.utils import escapeHtml
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.styles import get_style_by_name
@@ -22,6 +22,12 @@ LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 # Tokens drawn in the normal text colour get no span: fewer elements for Qt to lay out.
 _PLAIN_TYPES = frozenset({Text, Whitespace})
+
+
+def _escape_html(text: str) -> str:
+    """Escape & < > and " exactly as markdown-it does (single quotes stay), so highlighted and
+    cached HTML are byte-identical; a local copy keeps markdown-it out of start-up."""
+    return escape(text, quote=False).replace('"', "&quot;")
 
 
 def _css_class(ttype: _TokenType) -> str:
@@ -55,7 +61,7 @@ class Highlighter:
     def highlight(self, code: str, language: str) -> str:
         lexer = self.lexer_for(language)
         if lexer is None:
-            return escapeHtml(code)
+            return _escape_html(code)
         out: list[str] = []
         run_class = ""
         run: list[str] = []
@@ -74,7 +80,7 @@ class Highlighter:
 
 
 def _span(css: str, text: str) -> str:
-    escaped = escapeHtml(text)
+    escaped = _escape_html(text)
     if not css or not text.strip():
         return escaped
     return f'<span class="{CLASS_PREFIX}{css}">{escaped}</span>'

@@ -7,10 +7,11 @@ so icons stay sharp on high-DPI screens without importing QtSvg.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
-from PySide6.QtGui import QColor, QIcon, QImageReader, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QImageReader, QPalette, QPixmap
 
 ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
 _SIZES = (16, 24, 32, 48, 64)
@@ -21,6 +22,10 @@ def icon_path(name: str) -> Path:
 
 
 def _render(svg: bytes, size: int) -> QPixmap:
+    return QPixmap.fromImage(_render_image(svg, size))
+
+
+def _render_image(svg: bytes, size: int) -> QImage:
     data = QByteArray(svg)
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -28,7 +33,7 @@ def _render(svg: bytes, size: int) -> QPixmap:
     reader.setScaledSize(QSize(size, size))
     image = reader.read()
     buffer.close()
-    return QPixmap.fromImage(image)
+    return image
 
 
 def tinted_icon(name: str, color: QColor, disabled: QColor | None = None) -> QIcon:
@@ -62,14 +67,24 @@ def palette_icon(name: str, palette: QPalette) -> QIcon:
 
 
 def app_icon() -> QIcon:
-    """The application icon (full colour, not tinted)."""
+    """The application icon (full colour, not tinted). Needs a QGuiApplication, as any pixmap does."""
+    if QGuiApplication.instance() is None:
+        # Checked here so the cache below never keeps what was rendered before Qt was ready.
+        raise RuntimeError("app_icon() needs a QGuiApplication")
+    result = QIcon()
+    for image in _app_icon_images():
+        result.addPixmap(QPixmap.fromImage(image))
+    return result
+
+
+@functools.cache
+def _app_icon_images() -> tuple[QImage, ...]:
+    """The app icon at every size, rendered once: the window, tray, welcome page and About box
+    all ask for it at start-up, and SVG rendering is the slow part. Images rather than pixmaps or
+    a QIcon, because images do not depend on the QGuiApplication the cache may outlive."""
     path = icon_path("parley")  # the one source the installers' icons are made from too
     if not path.is_file():
-        return QIcon()
-    result = QIcon()
+        return ()
     svg = path.read_bytes()
-    for size in (*_SIZES, 128, 256):
-        pixmap = _render(svg, size)
-        if not pixmap.isNull():
-            result.addPixmap(pixmap)
-    return result
+    images = (_render_image(svg, size) for size in (*_SIZES, 128, 256))
+    return tuple(image for image in images if not image.isNull())

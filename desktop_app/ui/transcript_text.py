@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 
-from markdown_it.common.utils import escapeHtml
 from PySide6.QtCore import QObject
 
 from desktop_app.core.messages import MessageStatus
@@ -22,6 +22,12 @@ from desktop_app.ui.markdown import COPY_CODE_PREFIX
 
 # The code block's copy link as `markdown.py` renders (and the history caches) it, in English.
 _CODE_COPY_LINK = re.compile('(href="' + re.escape(COPY_CODE_PREFIX) + '[0-9/]+">)Copy(</a>)')
+
+
+def _escape_html(text: str) -> str:
+    """Escape & < > and " exactly as markdown-it does (single quotes stay), so highlighted and
+    cached HTML are byte-identical; a local copy keeps markdown-it out of start-up."""
+    return escape(text, quote=False).replace('"', "&quot;")
 
 
 def _reasoning_in_english(words: int) -> str:
@@ -62,7 +68,7 @@ class TranscriptLabels:
         """Rendered markdown with its code blocks' "Copy" links in this language."""
         if self.copy_code == "Copy" or COPY_CODE_PREFIX not in html:
             return html
-        label = escapeHtml(self.copy_code)
+        label = _escape_html(self.copy_code)
         return _CODE_COPY_LINK.sub(lambda match: f"{match.group(1)}{label}{match.group(2)}", html)
 
 

@@ -1,4 +1,12 @@
-"""The preferences dialog and what it needs from the composition root."""
+"""The preferences dialog and what it needs from the composition root.
+
+The dialog itself loads on first use: the composition root imports this package at start-up for
+the backend and key names, and the dialog's widgets are not needed until Preferences opens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from desktop_app.core.preferences import PROXY_PASSWORD_KEY
 from desktop_app.ui.preferences.backend import (
@@ -7,7 +15,9 @@ from desktop_app.ui.preferences.backend import (
     api_key_name,
     preset_profile,
 )
-from desktop_app.ui.preferences.dialog import PreferencesDialog
+
+if TYPE_CHECKING:
+    from desktop_app.ui.preferences.dialog import PreferencesDialog
 
 __all__ = [
     "PROXY_PASSWORD_KEY",
@@ -17,3 +27,11 @@ __all__ = [
     "api_key_name",
     "preset_profile",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "PreferencesDialog":
+        from desktop_app.ui.preferences.dialog import PreferencesDialog
+
+        return PreferencesDialog
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
