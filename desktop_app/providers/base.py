@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from typing import Any, ClassVar, Concatenate, Generic, ParamSpec, TypeVar
 
-from desktop_app.core.errors import ModelNotFoundError, ProviderError
+from desktop_app.core.errors import ConfigurationError, ModelNotFoundError, ProviderError
 from desktop_app.core.events import StreamEvent, TextDelta
 from desktop_app.core.messages import ChatRequest, Messages
 from desktop_app.net.session import DEFAULT_TIMEOUT, HttpClient, NetworkConfig
@@ -207,3 +207,10 @@ def _status_in(error: object) -> tuple[int | None, int | None]:
 
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncGeneratorProvider", "AsyncResult", "hybridmethod", "in_band_error"]
+
+
+def checked_base_url(url: str, *, what: str, example: str) -> str:
+    """`url` without its trailing slash, or a `ConfigurationError` unless it is http(s)."""
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{what} {url!r} must start with http:// or https://, e.g. {example}.")
+    return url.rstrip("/")

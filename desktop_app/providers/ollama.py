@@ -6,12 +6,12 @@ import contextlib
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-from desktop_app.core.errors import ConfigurationError, ProtocolError
+from desktop_app.core.errors import ProtocolError
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 from desktop_app.core.messages import ChatRequest
 from desktop_app.net.decoding import LineSplitter, loads_json_line
 from desktop_app.net.session import HttpClient, NetworkConfig
-from desktop_app.providers.base import AsyncGeneratorProvider, in_band_error
+from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url, in_band_error
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 
@@ -26,12 +26,8 @@ class Ollama(AsyncGeneratorProvider):
         network: NetworkConfig | None = None,
     ) -> None:
         super().__init__(http=http, network=network)
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"Ollama address {base_url!r} must start with http:// or https://, e.g. {DEFAULT_BASE_URL}."
-            )
         self.name = name
-        self.base_url = base_url.rstrip("/")
+        self.base_url = checked_base_url(base_url, what="Ollama address", example=DEFAULT_BASE_URL)
 
     def __repr__(self) -> str:
         return f"Ollama({self.base_url!r}, name={self.name!r})"

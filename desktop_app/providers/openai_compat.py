@@ -8,12 +8,12 @@ import json
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
-from desktop_app.core.errors import ConfigurationError, ProtocolError
+from desktop_app.core.errors import ProtocolError
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 from desktop_app.core.messages import ChatRequest
 from desktop_app.net.decoding import SseDecoder, loads_json_text
 from desktop_app.net.session import HttpClient, NetworkConfig
-from desktop_app.providers.base import AsyncGeneratorProvider, in_band_error
+from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url, in_band_error
 
 # Enough of a body that is not an event stream to recognise a plain JSON answer or error in it.
 _RAW_KEEP = 64 * 1024
@@ -32,12 +32,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
         network: NetworkConfig | None = None,
     ) -> None:
         super().__init__(http=http, network=network)
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"Base URL {base_url!r} must start with http:// or https://, e.g. http://127.0.0.1:8080/v1."
-            )
         self.name = name
-        self.base_url = base_url.rstrip("/")
+        self.base_url = checked_base_url(base_url, what="Base URL", example="http://127.0.0.1:8080/v1")
         # The key lives only in this instance's headers: nothing else ever sees it.
         self._headers = dict(headers or {})
         if api_key:

@@ -157,10 +157,12 @@ def xdotool(display: str, *args: str) -> str:
     return done.stdout
 
 
-def saved_answer(path: Path) -> str:
-    """The assistant text the app has committed so far (read-only, beside the running app)."""
+def saved_answer(path: Path, column: str = "content") -> str:
+    """The newest assistant message's text (or `column`, e.g. status) as the app has committed it
+    so far, read-only beside the running app."""
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
-        row = db.execute("SELECT content FROM messages WHERE role = 'assistant' ORDER BY id DESC").fetchone()
+        query = f"SELECT {column} FROM messages WHERE role = 'assistant' ORDER BY id DESC"
+        row = db.execute(query).fetchone()
     return str(row[0]) if row else ""
 
 
@@ -228,12 +230,6 @@ class WholeAnswerServer:
         )
 
 
-def saved_status(path: Path) -> str:
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
-        row = db.execute("SELECT status FROM messages WHERE role = 'assistant' ORDER BY id DESC").fetchone()
-    return str(row[0]) if row else ""
-
-
 @pytest.mark.display
 async def test_a_typed_question_gets_the_whole_answer_and_a_screenshot(
     server: ScriptedServer, tmp_path: Path, xvfb: str
@@ -250,7 +246,7 @@ async def test_a_typed_question_gets_the_whole_answer_and_a_screenshot(
         xdotool(xvfb, "key", "Return")
         history_file = tmp_path / "history.sqlite3"
         deadline = time.monotonic() + 10
-        while saved_status(history_file) != "complete":
+        while saved_answer(history_file, "status") != "complete":
             assert time.monotonic() < deadline, "the answer was not saved as complete within 10 s"
             await asyncio.sleep(0.05)
         assert saved_answer(history_file) == "".join(ANSWER)
