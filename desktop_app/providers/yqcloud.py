@@ -53,9 +53,14 @@ class Yqcloud(AsyncGeneratorProvider):
                 text = guard.feed(decoder.feed(chunk))
                 if text:
                     yield TextDelta(text)
-        tail = guard.feed(decoder.flush()) + guard.flush()
+                if guard.blocked:
+                    raise ProviderBlockedError("IP address is blocked by abuse detection.")
+        tail = guard.feed(decoder.flush())
+        tail += "" if guard.blocked else guard.flush()
         if tail:
             yield TextDelta(tail)
+        if guard.blocked:
+            raise ProviderBlockedError("IP address is blocked by abuse detection.")
         yield Finish("stop")
 
 
@@ -92,11 +97,17 @@ class AbuseReplyGuard:
 
     def __init__(self) -> None:
         self._pending = ""
+        self.blocked = False  # the reply arrived: the caller shows what `feed` returned, then raises
 
     def feed(self, text: str) -> str:
+        if self.blocked:
+            return ""
         pending = self._pending + text if self._pending else text
-        if ABUSE_REPLY in pending:
-            raise ProviderBlockedError("IP address is blocked by abuse detection.")
+        found = pending.find(ABUSE_REPLY)
+        if found >= 0:
+            # Text before the reply (even in the same chunk) is answer text; the reply is not.
+            self.blocked, self._pending = True, ""
+            return pending[:found]
         keep = _longest_prefix_suffix(pending, ABUSE_REPLY)
         self._pending = pending[len(pending) - keep :] if keep else ""
         return pending[: len(pending) - keep]
