@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
@@ -40,12 +39,6 @@ from tests.support.server import Handler, ScriptedServer, stream_chunks
 
 SSE = "text/event-stream"
 REQUEST = ChatRequest.of([{"role": "user", "content": "Привет"}], "m")
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    async with HttpClient() as client:
-        yield client
 
 
 def delta(**fields: object) -> bytes:

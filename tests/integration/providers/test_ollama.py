@@ -4,9 +4,7 @@ errors in band and as statuses, and the model list."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
 from aiohttp import web
 
 from desktop_app.core.errors import ModelNotFoundError, ProtocolError, ServerError
@@ -28,21 +26,6 @@ from tests.support.server import Handler, ScriptedServer, stream_chunks
 
 NDJSON = "application/x-ndjson"
 REQUEST = ChatRequest.of([{"role": "user", "content": "Привет"}], "qwen3:0.6b")
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    async with HttpClient() as client:
-        yield client
-
-
-@pytest.fixture
-async def log() -> AsyncIterator[ChunkLog]:
-    client = ChunkLog()
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 def line(data: dict[str, object]) -> bytes:

@@ -4,7 +4,6 @@ errors in band, and answers with every error status a real API uses."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
@@ -38,21 +37,6 @@ from tests.support.server import Handler, ScriptedServer, stream_chunks
 
 SSE = "text/event-stream"
 REQUEST = ChatRequest.of([{"role": "user", "content": "Привет"}], "test-model")
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    async with HttpClient() as client:
-        yield client
-
-
-@pytest.fixture
-async def log() -> AsyncIterator[ChunkLog]:
-    client = ChunkLog()
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 def event(data: object) -> bytes:

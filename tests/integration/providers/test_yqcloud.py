@@ -8,7 +8,6 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
@@ -45,21 +44,6 @@ SPEC_HEADERS = [
     ("referer", "https://chat9.yqcloud.top/"),
 ]
 PLAIN = "text/plain; charset=utf-8"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    async with HttpClient() as client:
-        yield client
-
-
-@pytest.fixture
-async def log() -> AsyncIterator[ChunkLog]:
-    client = ChunkLog()
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 def answer(*chunks: bytes, content_type: str = PLAIN) -> Handler:
