@@ -7,7 +7,7 @@ filter or OS callback, so its slots may build and show windows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QAbstractNativeEventFilter, QByteArray, QCoreApplication, QObject, QTimer, Signal
 
 from desktop_app.ui.hotkey.keys import Chord, HotkeyError, parse_sequence
 
@@ -36,6 +36,21 @@ def not_registered(shortcut: str, system: str, code: int) -> str:
 
 def needs_application() -> str:
     return QCoreApplication.translate("GlobalHotkey", "Global shortcuts need a running Qt application.")
+
+
+def install_filter(event_filter: QAbstractNativeEventFilter) -> str:
+    """Start reading native events for a grabbed key; "" on success, else why not."""
+    app = QCoreApplication.instance()
+    if app is None:
+        return needs_application()
+    app.installNativeEventFilter(event_filter)
+    return ""
+
+
+def remove_filter(event_filter: QAbstractNativeEventFilter) -> None:
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.removeNativeEventFilter(event_filter)
 
 
 class GlobalHotkey(QObject):

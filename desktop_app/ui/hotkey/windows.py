@@ -16,9 +16,10 @@ from PySide6.QtGui import QWindow
 from desktop_app.ui.hotkey.base import (
     GlobalHotkey,
     already_taken,
+    install_filter,
     native_event_type,
-    needs_application,
     not_registered,
+    remove_filter,
 )
 from desktop_app.ui.hotkey.keys import Chord, windows_hotkey
 
@@ -103,17 +104,11 @@ class WindowsHotkey(GlobalHotkey):
                 return already_taken(chord.text())
             return not_registered(chord.text(), "Windows", code)
         self._filter = _HotkeyFilter(self, hwnd)
-        app = QCoreApplication.instance()
-        if app is None:
-            return needs_application()
-        app.installNativeEventFilter(self._filter)
-        return ""
+        return install_filter(self._filter)
 
     def _release(self) -> None:
         if self._filter is not None:
-            app = QCoreApplication.instance()
-            if app is not None:
-                app.removeNativeEventFilter(self._filter)
+            remove_filter(self._filter)
             self._filter = None
         if self._window is not None and self._user32 is not None:
             self._user32.UnregisterHotKey(int(self._window.winId()), HOTKEY_ID)

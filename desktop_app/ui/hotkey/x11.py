@@ -15,7 +15,13 @@ from typing import Any, NamedTuple
 from PySide6.QtCore import QAbstractNativeEventFilter, QByteArray, QCoreApplication, QObject
 from PySide6.QtGui import QGuiApplication, QNativeInterface
 
-from desktop_app.ui.hotkey.base import GlobalHotkey, already_taken, native_event_type, needs_application
+from desktop_app.ui.hotkey.base import (
+    GlobalHotkey,
+    already_taken,
+    install_filter,
+    native_event_type,
+    remove_filter,
+)
 from desktop_app.ui.hotkey.keys import Chord, x11_grab, x11_lock_variants
 
 _BAD_ACCESS = 10
@@ -173,17 +179,11 @@ class X11Hotkey(GlobalHotkey):
             ).format(shortcut=chord.text(), code=errors[0])
         self._keycode, self._mask = keycode, mask
         self._filter = _KeyFilter(self)
-        app = QCoreApplication.instance()
-        if app is None:
-            return needs_application()
-        app.installNativeEventFilter(self._filter)
-        return ""
+        return install_filter(self._filter)
 
     def _release(self) -> None:
         if self._filter is not None:
-            app = QCoreApplication.instance()
-            if app is not None:
-                app.removeNativeEventFilter(self._filter)
+            remove_filter(self._filter)
             self._filter = None
         if self._keycode and self._xlib is not None:
             self._ungrab(self._keycode, self._mask)
