@@ -16,31 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
+import os
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-import qasync
-from PySide6.QtCore import (
-    QCoreApplication,
-    QEvent,
-    QLoggingCategory,
-    QObject,
-    QTimer,
-    QtMsgType,
-    qInstallMessageHandler,
-)
+from PySide6.QtCore import QCoreApplication, QEvent, QLoggingCategory, QObject, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.compose import build_services
 from desktop_app.core.errors import ParleyError
+from desktop_app.display_check import SystemDisplays, SystemLibraries, diagnose
 from desktop_app.gui_services import GuiServices, desktop_backend, window_backend
-from desktop_app.logs import install_excepthooks, setup_logging
+from desktop_app.gui_thread import objects_die_on_the_gui_thread
+from desktop_app.logs import Redactor, install_excepthooks, setup_logging
+from desktop_app.qt_startup import create_application, log_level
+from desktop_app.qt_async import close_event_loop, create_event_loop
 from desktop_app.single_instance import InstanceServer, instance_name, try_hand_off
 from desktop_app.storage.paths import resolve_paths, set_application_names
 from desktop_app.ui.icons import app_icon
@@ -54,35 +49,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
-
-
-class MainThreadGarbageCollector(QObject):
-    """Python runs its cycle collector on whichever thread happens to allocate at the wrong moment
-    (the keychain watchdog thread, aiohttp's resolver threads); a Qt object freed there warns
-    "Timers cannot be stopped from another thread" or crashes. So automatic collection is off
-    while the app runs and the GUI thread collects on a timer instead (as Anki's desktop app does)."""
-
-    INTERVAL_MS = 1000
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self._thresholds = gc.get_threshold()
-        gc.disable()
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.INTERVAL_MS)
-        self._timer.timeout.connect(self.collect)
-        self._timer.start()
-
-    def collect(self) -> None:
-        young, middle, old = gc.get_count()
-        if young > self._thresholds[0]:
-            generation = 2 if old > self._thresholds[2] else 1 if middle > self._thresholds[1] else 0
-            gc.collect(generation)
-
-    def stop(self) -> None:
-        self._timer.stop()
-        gc.collect()
-        gc.enable()
+QT_LOG_RULES = ""
 
 
 class AfterFirstPaint(QObject):
@@ -214,16 +181,7 @@ async def show_startup_error(line: str) -> None:
 def _route_qt_messages() -> None:
     """Qt's warnings go to the log, not the terminal."""
     qt_log = logging.getLogger("qt")
-    levels = {
-        QtMsgType.QtDebugMsg: logging.DEBUG,
-        QtMsgType.QtInfoMsg: logging.INFO,
-        QtMsgType.QtWarningMsg: logging.WARNING,
-        QtMsgType.QtCriticalMsg: logging.ERROR,
-        QtMsgType.QtFatalMsg: logging.CRITICAL,
-    }
-    qInstallMessageHandler(
-        lambda kind, _context, message: qt_log.log(levels.get(kind, logging.INFO), message)
-    )
+    qInstallMessageHandler(lambda kind, _context, message: qt_log.log(log_level(kind), message))
 
 
 def _loop_exception_handler(_loop: asyncio.AbstractEventLoop, context: Mapping[str, object]) -> None:
@@ -237,10 +195,16 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
     """Start the desktop app, or hand over to the one already running for this data folder;
     returns the process exit code. `quick` opens the quick prompt."""
     set_application_names()
-    QLoggingCategory.setFilterRules("qt.qpa.*=false")
+    # Before Qt is asked for a display: when there is none, Qt aborts with "Reinstalling the
+    # application may fix this problem"; this says what is missing instead.
+    problem = diagnose(os.environ, SystemLibraries(), SystemDisplays())
+    if problem is not None:
+        _report_startup_failure(problem, data_dir)
+        return EXIT_FAILURE
+    QLoggingCategory.setFilterRules(QT_LOG_RULES)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        app = QApplication(sys.argv[:1])
+        app = create_application(sys.argv[:1], _log_file(data_dir))
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("parley")
@@ -252,18 +216,40 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
         return EXIT_OK  # the running Parley took over
     install_excepthooks()
     _route_qt_messages()
-    collector = MainThreadGarbageCollector(app)
-    loop = qasync.QEventLoop(app)
-    loop.set_exception_handler(_loop_exception_handler)
-    asyncio.set_event_loop(loop)
+    with objects_die_on_the_gui_thread(app):
+        loop = create_event_loop(app)
+        loop.set_exception_handler(_loop_exception_handler)
+        asyncio.set_event_loop(loop)
+        try:
+            return int(
+                loop.run_until_complete(run_window(app, data_dir, local, instance=instance, quick=quick))
+            )
+        finally:
+            instance.close()
+            _cancel_leftovers(loop)
+            close_event_loop(loop)
+            asyncio.set_event_loop(None)
+
+
+def _log_file(data_dir: Path | None) -> Path | None:
     try:
-        return int(loop.run_until_complete(run_window(app, data_dir, local, instance=instance, quick=quick)))
-    finally:
-        instance.close()
-        _cancel_leftovers(loop)
-        loop.close()
-        asyncio.set_event_loop(None)
-        collector.stop()
+        return resolve_paths(data_dir).log_file
+    except OSError:
+        return None
+
+
+def _report_startup_failure(line: str, data_dir: Path | None) -> None:
+    """One line on stderr, and the same in the log (a desktop launcher shows no terminal)."""
+    if sys.stderr is not None:
+        sys.stderr.write(f"parley: {line}\n")
+    log_file = _log_file(data_dir)
+    if log_file is not None:
+        handler = setup_logging(log_file, Redactor())
+        try:
+            log.error("Parley cannot start: %s", line)
+        finally:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
 
 
 def become_the_instance(data_dir: Path | None, args: list[str]) -> InstanceServer | None:

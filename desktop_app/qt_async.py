@@ -11,7 +11,8 @@ from typing import Any, ParamSpec, cast
 
 import PySide6.QtCore  # noqa: F401 - qasync binds to the Qt module already imported: make it PySide6
 import qasync
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject
+from shiboken6 import Shiboken
 
 P = ParamSpec("P")
 
@@ -40,11 +41,17 @@ def async_slot(
 
 
 def close_event_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Close a loop made with `already_running=True` (tests, embedding).
+    """Close a qasync loop and destroy its Qt objects, here, on the GUI thread.
 
-    qasync's own `stop()` calls `QCoreApplication.exit()`, which with no `exec()` running marks
-    the thread as quitting, so every later `QEventLoop.exec()` (pytest-qt's waits) returns at
-    once. So the loop is only marked stopped here, through its one private flag.
+    For a loop made with `already_running=True` (tests, embedding): qasync's own `stop()` calls
+    `QCoreApplication.exit()`, which with no `exec()` running marks the thread as quitting, so
+    every later `QEventLoop.exec()` (pytest-qt's waits) returns at once. So the loop is only marked
+    stopped here, through its one private flag.
+
+    A closed qasync loop still owns a timer object whose timers stay registered until they next
+    fire, and a signal object for `call_soon_threadsafe`. The loop itself sits in reference cycles
+    (tasks, handles, futures) and may be referenced from worker threads (executor futures, the
+    keychain thread), so it can be freed anywhere; its Qt objects must not die with it there.
     """
     if loop.is_closed():
         return
@@ -54,3 +61,12 @@ def close_event_loop(loop: asyncio.AbstractEventLoop) -> None:
     if asyncio.events._get_running_loop() is loop:  # noqa: SLF001
         asyncio.events._set_running_loop(None)  # noqa: SLF001
     loop.close()
+    _delete_qt_parts(loop)
+
+
+def _delete_qt_parts(loop: asyncio.AbstractEventLoop) -> None:
+    # qasync 0.28: `_timer` (a _SimpleTimer) and the name-mangled call_soon_threadsafe signaller.
+    for name in ("_timer", "_QEventLoop__call_soon_signaller"):
+        part = getattr(loop, name, None)
+        if isinstance(part, QObject) and Shiboken.isValid(part):
+            Shiboken.delete(part)

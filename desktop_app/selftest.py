@@ -41,9 +41,10 @@ from desktop_app import __version__
 from desktop_app.core.errors import SecretStoreError
 from desktop_app.core.events import TextDelta
 from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
+from desktop_app.gui_thread import objects_die_on_the_gui_thread
 from desktop_app.net.session import HttpClient, NetworkConfig, default_ssl_context
 from desktop_app.providers.yqcloud import Yqcloud
-from desktop_app.qt_async import create_event_loop
+from desktop_app.qt_async import close_event_loop, create_event_loop
 from desktop_app.storage.history import SqliteHistory
 from desktop_app.storage.paths import resolve_paths, set_application_names
 from desktop_app.storage.secrets import KeyringSecrets
@@ -401,15 +402,16 @@ def run_selftest(data_dir: Path | None = None, *, out: TextIO | None = None) -> 
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
-    loop = create_event_loop(app)
-    asyncio.set_event_loop(loop)
-    output.write_line(f"Parley {__version__} selftest")
-    try:
-        results = loop.run_until_complete(run_checks(data_dir, lambda r: output.write_line(r.line())))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-        root.removeHandler(quiet)
+    with objects_die_on_the_gui_thread(app):
+        loop = create_event_loop(app)
+        asyncio.set_event_loop(loop)
+        output.write_line(f"Parley {__version__} selftest")
+        try:
+            results = loop.run_until_complete(run_checks(data_dir, lambda r: output.write_line(r.line())))
+        finally:
+            close_event_loop(loop)
+            asyncio.set_event_loop(None)
+            root.removeHandler(quiet)
     failed = [r.name for r in results if r.status is Status.FAIL]
     output.write_line(f"{len(failed)} of {len(results)} checks failed" if failed else "all checks passed")
     return 1 if failed else 0

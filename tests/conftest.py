@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.server import ScriptedServer
 
+pytest_plugins = ["tests.support.gui_thread"]
+
 # Qt tests run offscreen unless a test module asks for the real display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Final, TypeVar
 
@@ -143,17 +144,23 @@ def is_secure(backend: KeyringBackend) -> bool:
 
 
 def _start_thread(work: Callable[[], _R]) -> tuple[asyncio.Future[_R], threading.Thread]:
-    """Run `work` on a new daemon thread; the returned future resolves on the running loop."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[_R] = loop.create_future()
+    """Run `work` on a new daemon thread; the returned future resolves on the running loop.
+
+    The thread holds the loop and the future only weakly: a call that outlives its caller (a
+    keychain stuck for minutes, a test whose loop is long closed) must not be the last owner of
+    a qasync loop and its Qt objects, which would then be destroyed on this thread."""
+    loop_ref = weakref.ref(asyncio.get_running_loop())
+    future: asyncio.Future[_R] = asyncio.get_running_loop().create_future()
+    future_ref = weakref.ref(future)
 
     def settle(result: _R | None, error: BaseException | None) -> None:
-        if future.done():  # timed out and cancelled meanwhile
+        waiting = future_ref()
+        if waiting is None or waiting.done():  # timed out and cancelled meanwhile
             return
         if error is not None:
-            future.set_exception(error)
+            waiting.set_exception(error)
         else:
-            future.set_result(result)  # type: ignore[arg-type]
+            waiting.set_result(result)  # type: ignore[arg-type]
 
     def run() -> None:
         result: _R | None = None
@@ -162,7 +169,10 @@ def _start_thread(work: Callable[[], _R]) -> tuple[asyncio.Future[_R], threading
             result = work()
         except Exception as exc:
             error = exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+        loop = loop_ref()
+        if loop is None or loop.is_closed():
+            return  # nobody is waiting any more
+        with contextlib.suppress(RuntimeError):  # closed meanwhile
             loop.call_soon_threadsafe(settle, result, error)
 
     thread = threading.Thread(target=run, name="parley-keyring", daemon=True)

@@ -30,8 +30,8 @@ from tests.support.server import ScriptedServer, sse, stream_chunks
 
 pytestmark = pytest.mark.slow
 
-START_TIMEOUT = 30.0  # seconds for the app to start and ask for the model list
-EXIT_TIMEOUT = 20.0
+START_TIMEOUT = 60.0  # seconds for the app to start and ask for the model list
+EXIT_TIMEOUT = 60.0
 PARTIAL = "Partial answer, "
 
 

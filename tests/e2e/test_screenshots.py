@@ -44,7 +44,7 @@ from tests.support.qt import run
 from tests.support.screenshots import artifacts_dir
 from tests.support.server import ScriptedServer
 
-WAIT_MS = 10_000
+WAIT_MS = 30_000
 WINDOW_SIZE = QSize(1100, 720)
 QUESTION = "Как отсортировать список словарей по ключу в Python?"
 ANSWER = """Используйте встроенную функцию `sorted()` с аргументом `key` — она возвращает новый список:

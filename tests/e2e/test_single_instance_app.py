@@ -22,9 +22,9 @@ from tests.support.server import ScriptedServer
 
 pytestmark = pytest.mark.slow
 
-START_TIMEOUT = 30.0
-HAND_OVER_TIMEOUT = 15.0  # the second process: Python and Qt start-up, then one socket message
-EXIT_TIMEOUT = 20.0
+START_TIMEOUT = 60.0
+HAND_OVER_TIMEOUT = 40.0  # the second process: Python and Qt start-up, then one socket message
+EXIT_TIMEOUT = 60.0
 
 
 def app_env(runtime_dir: Path) -> dict[str, str]:

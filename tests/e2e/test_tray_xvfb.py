@@ -34,9 +34,9 @@ from tests.support.server import ScriptedServer, sse
 
 pytestmark = [pytest.mark.display, pytest.mark.slow]
 
-START_TIMEOUT = 30.0
-STEP_TIMEOUT = 10.0
-EXIT_TIMEOUT = 20.0
+START_TIMEOUT = 60.0
+STEP_TIMEOUT = 30.0
+EXIT_TIMEOUT = 60.0
 # trayer embeds the icon (XEMBED) a moment after Qt gives it a geometry, and nothing observable
 # from outside says when; a click before that is lost (notes/ci-recipes.md).
 EMBED_SETTLE_S = 0.5

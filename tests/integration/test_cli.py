@@ -26,7 +26,7 @@ from desktop_app.storage.settings import Keys, Settings
 from tests.support.proxies import HttpProxy
 from tests.support.server import Handler, ScriptedServer, sse, stream_chunks
 
-WAIT = 20.0  # upper bound for a child run; passing runs take about a second
+WAIT = 45.0  # upper bound for a child run; passing runs take about a second (busy: several)
 KEY = "sk-parley-test-0123456789abcdef"
 HELLO = "Привет, 世界! 😀"
 

@@ -23,7 +23,7 @@ from tests.support.qt import run
 from tests.support.server import ScriptedServer, sse
 
 Loop = asyncio.AbstractEventLoop
-WAIT_MS = 5000
+WAIT_MS = 15_000
 
 
 class MemorySecrets:

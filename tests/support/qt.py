@@ -9,7 +9,7 @@ from typing import TypeVar
 from pytestqt.qtbot import QtBot
 
 T = TypeVar("T")
-WAIT_MS = 5000
+WAIT_MS = 15_000
 
 
 def run(qtbot: QtBot, loop: asyncio.AbstractEventLoop, work: Awaitable[T], timeout: int = WAIT_MS) -> T:

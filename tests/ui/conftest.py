@@ -9,7 +9,6 @@ so does a task still running when the test ends (it is cancelled first, then rep
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,20 +49,6 @@ def qloop(qapp: Any, qtbot: QtBot) -> Iterator[asyncio.AbstractEventLoop]:
         pytest.fail(f"tasks still running at the end of the test: {leftovers!r}")
     if problems:
         pytest.fail("the event loop reported: " + "; ".join(problems))
-
-
-@pytest.fixture(autouse=True)
-def collect_garbage_on_the_main_thread() -> Iterator[None]:
-    """The keychain's worker thread could otherwise run Python's cycle collector and free Qt
-    objects (earlier tests' event loops, windows) on that thread. The app does the same
-    (`MainThreadGarbageCollector` in app.py)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
 
 
 @pytest.fixture
