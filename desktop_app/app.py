@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLoggingCategory, QObject, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__
@@ -34,8 +34,8 @@ from desktop_app.display_check import SystemDisplays, SystemLibraries, diagnose
 from desktop_app.gui_services import GuiServices, desktop_backend, window_backend
 from desktop_app.gui_thread import objects_die_on_the_gui_thread
 from desktop_app.logs import Redactor, install_excepthooks, setup_logging
-from desktop_app.qt_startup import create_application, log_level
 from desktop_app.qt_async import close_event_loop, create_event_loop
+from desktop_app.qt_startup import create_application, log_level
 from desktop_app.single_instance import InstanceServer, instance_name, try_hand_off
 from desktop_app.storage.paths import resolve_paths, set_application_names
 from desktop_app.ui.icons import app_icon
@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
-QT_LOG_RULES = ""
 
 
 class AfterFirstPaint(QObject):
@@ -201,7 +200,6 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
     if problem is not None:
         _report_startup_failure(problem, data_dir)
         return EXIT_FAILURE
-    QLoggingCategory.setFilterRules(QT_LOG_RULES)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = create_application(sys.argv[:1], _log_file(data_dir))
