@@ -157,7 +157,9 @@ def start_gui(data_dir: Path | None, *, quick: bool = False) -> int:
         report("the desktop app is not built yet; use `parley ask PROMPT`")
         return EXIT_FAILURE
     except ImportError as exc:  # Qt's libraries missing on this system, typically
-        report(f"the desktop app cannot start: {exc}")
+        from desktop_app.display_check import SystemLibraries, missing_gui_libraries
+
+        report(missing_gui_libraries(SystemLibraries()) or f"the desktop app cannot start: {exc}")
         return EXIT_FAILURE
     run = cast(Callable[..., int], app.main)
     return int(run(data_dir=data_dir, quick=quick))

@@ -166,9 +166,12 @@ def qt_platforms(env: Mapping[str, str]) -> tuple[str, ...]:
     return ("xcb",)
 
 
-def missing_gui_libraries(libraries: Libraries) -> str | None:
+def missing_gui_libraries(libraries: Libraries, *, platform: str = sys.platform) -> str | None:
     """For an import of PySide6's GUI modules that failed: which OS libraries it needs are
-    missing, as one line with the packages to install; None when none of the known ones is."""
+    missing, as one line with the packages to install; None when none of the known ones is
+    (or this is not Linux)."""
+    if not platform.startswith("linux"):
+        return None
     return _missing(GUI_LIBRARIES, libraries, "Qt cannot start")
 
 

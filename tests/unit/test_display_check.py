@@ -156,8 +156,9 @@ def test_no_display_is_said_before_missing_libraries() -> None:
 
 
 def test_missing_gui_libraries_for_a_failed_import() -> None:
-    assert missing_gui_libraries(FakeLibraries()) is None
-    assert missing_gui_libraries(FakeLibraries({"libEGL.so.1", "libfontconfig.so.1"})) == (
+    assert missing_gui_libraries(FakeLibraries(), platform="linux") is None
+    assert missing_gui_libraries(FakeLibraries(GUI_LIBRARIES), platform="win32") is None
+    assert missing_gui_libraries(FakeLibraries({"libEGL.so.1", "libfontconfig.so.1"}), platform="linux") == (
         "Qt cannot start: missing system libraries libEGL.so.1, libfontconfig.so.1. Install them: "
         "sudo apt install libegl1 libfontconfig1 (Debian/Ubuntu) or sudo dnf install libglvnd-egl "
         "fontconfig (Fedora)."
