@@ -45,6 +45,7 @@ EXIT_FAILURE: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
 SAVE_INTERVAL: Final = 0.5  # seconds: the most a `kill -9` can lose of a streaming answer
+PROXY_OPTION: Final = "given with --proxy"  # where hints say the proxy is, when it came from there
 
 
 def report(line: str, redact: Callable[[str], str] | None = None) -> None:
@@ -239,7 +240,11 @@ async def _ask_logged(args: argparse.Namespace, prompt: str, redactor: Redactor)
             except HistoryError as exc:
                 report(f"{exc}; use --no-save to answer without saving", redactor)
                 return EXIT_FAILURE
-        status = await _stream_answer(provider, request, StdoutSink(_stdout()), recorder, redactor)
+        proxy_setting = PROXY_OPTION if args.proxy else None
+        sink = StdoutSink(_stdout())
+        status = await _stream_answer(
+            provider, request, sink, recorder, redactor, proxy_setting=proxy_setting
+        )
         if recorder is not None and recorder.failure is not None and status == EXIT_OK:
             report(f"the answer was printed but not saved to history: {recorder.failure}", redactor)
             return EXIT_FAILURE
@@ -254,7 +259,12 @@ async def _stream_answer(
     sink: StdoutSink,
     recorder: AnswerRecorder | None,
     redactor: Redactor,
+    *,
+    proxy_setting: str | None = None,
 ) -> int:
+    """Stream the answer to `sink`; returns the exit code. `proxy_setting` says where the proxy
+    came from when hints should not point at the saved settings (`--proxy`)."""
+
     def finish(status: MessageStatus, error: str | None = None) -> None:
         if recorder is not None:
             recorder.finish(status, error)
@@ -275,6 +285,8 @@ async def _stream_answer(
         sink.end_line()
         raise
     except ProviderError as exc:
+        if proxy_setting is not None:
+            exc.proxy_set(proxy_setting)
         message = redactor(str(exc))
         finish(MessageStatus.ERROR, message)
         sink.end_line()

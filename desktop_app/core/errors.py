@@ -5,6 +5,8 @@ that says what happened and what to do. No traceback ever reaches a user; these 
 from __future__ import annotations
 
 MAX_SERVER_MESSAGE = 200
+# Where hints say the proxy is set, unless the front end says otherwise (`proxy_set`).
+PROXY_IN_PREFERENCES = "in Preferences → Network"
 
 
 def shorten(text: str, limit: int = MAX_SERVER_MESSAGE) -> str:
@@ -22,9 +24,13 @@ class ConfigurationError(ParleyError, ValueError):
 
 
 class ProviderError(ParleyError):
-    """Getting an answer failed. `provider` and `status` are filled in when known."""
+    """Getting an answer failed. `provider` and `status` are filled in when known.
+
+    A hint that names the proxy says where it is set with "{proxy}", filled from `proxy_setting`
+    (Preferences by default; a front end that took the proxy from elsewhere says so)."""
 
     hint = ""
+    proxy_setting = PROXY_IN_PREFERENCES
 
     def __init__(
         self,
@@ -53,7 +59,7 @@ class ProviderError(ParleyError):
         if self.server_message:
             parts.append(f"Server said: {self.server_message}")
         if self.hint:
-            parts.append(self.hint)
+            parts.append(self.hint.replace("{proxy}", self.proxy_setting))
         return " — ".join(parts) if len(parts) > 1 else parts[0]
 
     def with_provider(self, provider: str) -> ProviderError:
@@ -61,6 +67,13 @@ class ProviderError(ParleyError):
         if self.provider is None:
             self.provider = provider
             self.args = (self._compose(),)
+        return self
+
+    def proxy_set(self, where: str) -> ProviderError:
+        """Say where the proxy in use was set, e.g. "given with --proxy", for a hint that names
+        it (returns self)."""
+        self.proxy_setting = where
+        self.args = (self._compose(),)
         return self
 
     def __str__(self) -> str:
@@ -109,7 +122,7 @@ class ProtocolError(ProviderError):
 
 
 class ConnectionError_(ProviderError):  # noqa: N801, N818 - the builtin ConnectionError is taken
-    hint = "Check the address, your network and the proxy in Preferences → Network."
+    hint = "Check the address, your network and the proxy {proxy}."
 
 
 class ProviderTimeoutError(ProviderError):
@@ -124,7 +137,7 @@ class ProviderTimeoutError(ProviderError):
 class ProviderBlockedError(ProviderError, RuntimeError):
     """The service refused this IP address (Yqcloud's anti-abuse reply)."""
 
-    hint = "Use another provider, or a proxy in Preferences → Network."
+    hint = "Use another provider, or a proxy {proxy}."
 
 
 class SecretStoreError(ParleyError):

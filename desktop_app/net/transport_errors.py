@@ -27,7 +27,7 @@ class TlsError(ConnectionError_):
 
 
 class ProxyConnectError(ConnectionError_):
-    hint = "Check the proxy address, port and credentials in Preferences → Network."
+    hint = "Check the proxy address, port and credentials {proxy}."
 
 
 def socks_errors() -> tuple[type[Exception], ...]:

@@ -301,6 +301,42 @@ async def http_proxy() -> AsyncIterator[HttpProxy]:
         await proxy.stop()
 
 
+async def test_a_proxy_from_the_command_line_is_named_as_such_in_the_hint(tmp_path: Path) -> None:
+    run = await ask(
+        tmp_path, "--proxy", f"http://127.0.0.1:{closed_port()}", "--base-url", "http://127.0.0.1:9/y", "hi"
+    )
+    assert run.returncode == 1
+    line = run.error_line
+    assert line.endswith(" — Check the proxy address, port and credentials given with --proxy.\n"), line
+    assert "Preferences" not in line
+
+
+async def test_a_saved_proxy_is_named_as_the_setting_in_the_hint(tmp_path: Path) -> None:
+    Settings(tmp_path / "settings.ini").update(
+        {Keys.PROXY_MODE: ProxyMode.MANUAL, Keys.PROXY_HOST: "127.0.0.1", Keys.PROXY_PORT: closed_port()}
+    )
+    run = await ask(tmp_path, "--base-url", "http://example.invalid/y", "hi")
+    assert run.returncode == 1
+    line = run.error_line
+    assert line.endswith(" — Check the proxy address, port and credentials in Preferences → Network.\n"), line
+    assert "--proxy" not in line
+
+
+async def test_a_dropped_connection_through_the_given_proxy_points_at_the_option(
+    server: ScriptedServer, http_proxy: HttpProxy, tmp_path: Path
+) -> None:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        request.transport.abort()  # closed before any answer
+        return web.Response()
+
+    server.handle = handle
+    run = await ask(tmp_path, "--proxy", http_proxy.url(), "--base-url", server.url("/y"), "hi")
+    assert run.returncode == 1
+    line = run.error_line
+    assert line.endswith(" — Check the address, your network and the proxy given with --proxy.\n"), line
+
+
 async def test_an_explicit_proxy_applies_even_to_loopback(
     server: ScriptedServer, http_proxy: HttpProxy, tmp_path: Path
 ) -> None:
