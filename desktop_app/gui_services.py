@@ -23,12 +23,15 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication
 
+from desktop_app.chat.active_provider import ActiveProvider
+from desktop_app.chat.workspace import ChatWorkspace
 from desktop_app.compose import PROXY_PASSWORD_KEY, Services
 from desktop_app.core.errors import ConfigurationError, ParleyError, ProviderError, SecretStoreError
 from desktop_app.core.ports import ChatProvider
 from desktop_app.core.preferences import Preferences, ProviderProfile, ProxyMode
 from desktop_app.i18n import format_integer
 from desktop_app.storage.settings import Keys, proxy_url_for
+from desktop_app.ui.markdown import RENDERER_VERSION
 from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.theme import Appearance
 from desktop_app.ui.window_backend import DesktopBackend, DetectedServer, WindowBackend
@@ -289,8 +292,13 @@ def window_backend(
 ) -> WindowBackend:
     services = gui.services
     assert services.history is not None
+    workspace = ChatWorkspace(
+        services.history,
+        ActiveProvider(gui.provider_for, gui.network_changed),
+        renderer_key=RENDERER_VERSION,
+    )
     return WindowBackend(
-        history=services.history,
+        workspace=workspace,
         settings=services.settings,
         preferences=PreferencesBackend(
             secrets=services.secrets,
@@ -298,8 +306,6 @@ def window_backend(
             list_models=gui.list_models,
             test_connection=gui.test_connection,
         ),
-        provider_for=gui.provider_for,
-        network_changed=gui.network_changed,
         export_conversation=gui.export_conversation,
         import_conversation=gui.import_conversation,
         data_dir=services.paths.data_dir,

@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QPalette,
     QTextCursor,
+    QTextDocument,
 )
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
@@ -303,6 +304,19 @@ class ChatView(QWidget):
 
     def hidden_message_count(self) -> int:
         return len(self._hidden)
+
+    def find_first(self, word: str) -> bool:
+        """Select the first place of `word` (loading earlier messages until it shows up)."""
+        for _ in range(1000):  # bounded: each round inserts a batch of earlier messages
+            cursor = self._doc.find(word, 0, QTextDocument.FindFlag(0))
+            if not cursor.isNull():
+                self.browser.setTextCursor(cursor)
+                self.browser.ensureCursorVisible()
+                return True
+            if not self._hidden:
+                return False
+            self.load_earlier()
+        return False
 
     def streaming_markdown(self) -> IncrementalMarkdown | None:
         return self._stream.markdown if self._stream is not None else None

@@ -48,8 +48,7 @@ class FileActions(QObject):
         if conversation_id is None:
             self._show_message(self.tr("Nothing to export yet: this chat has no messages."))
             return
-        row = self._backend.history.get_conversation(conversation_id)
-        name = safe_file_name(row.title if row else "", _SUFFIX[kind])
+        name = safe_file_name(self._backend.workspace.title(conversation_id), _SUFFIX[kind])
         dialog = QFileDialog(
             self._parent, self.tr("Export conversation"), str(Path.home() / name), _filters()[kind]
         )

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayou
 
 from desktop_app.core.errors import ParleyError
 from desktop_app.core.preferences import Preferences, ProviderProfile
-from desktop_app.ui.active_provider import ActiveProvider
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.composer import Composer
 from desktop_app.ui.conversation_settings import ConversationSettingsDialog
@@ -32,10 +31,9 @@ from desktop_app.ui.icons import app_icon
 from desktop_app.ui.markdown import MarkdownRenderer
 from desktop_app.ui.preferences.backend import preset_profile
 from desktop_app.ui.preferences.desktop import same_server, with_servers
-from desktop_app.ui.quick_prompt import QuickPrompt, QuickPromptBackend
+from desktop_app.ui.quick_prompt import QuickPrompt
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status import AnswerStatus
-from desktop_app.ui.tasks import OwnedTasks
 from desktop_app.ui.theme import is_dark
 from desktop_app.ui.toolbar import SourcePicker
 from desktop_app.ui.tray import DesktopShell
@@ -69,8 +67,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._backend = backend
         self._prefs = preferences
-        self._tasks = OwnedTasks()
-        self.provider = ActiveProvider(backend.provider_for, backend.network_changed, self)
+        self.workspace = backend.workspace
+        self.workspace.setParent(self)  # the window's lifetime, ended on the GUI thread
+        self._tasks = self.workspace.tasks
+        self.provider = self.workspace.provider
         self._preferences_dialog: PreferencesDialog | None = None
         self._shut_down = False
         self.close_requested = asyncio.Event()
@@ -107,25 +107,17 @@ class MainWindow(QMainWindow):
         self.toolbar = build_toolbar(self, self.actions_, self.picker)
         self.files = FileActions(self, backend, self.show_message)
         self.conversations = Conversations(
-            backend.history,
+            self.workspace,
             self.chat_view,
             self.composer,
             self.status,
             self.sidebar,
-            provider=self.provider.now,
-            provider_ready=self.provider.ready,
-            model=self.picker.current_model,
             show_message=self.show_message,
             parent=self,
         )
-        quick = QuickPrompt(
-            QuickPromptBackend(
-                backend.history, self.provider.now, self.provider.ready, self.picker.current_model
-            ),
-            self.renderer,
-            dark=is_dark(self.palette()),
-        )
-        self.desktop = DesktopShell(self, backend.desktop, backend.history, quick, self)
+        self.workspace.model = self.picker.current_model
+        quick = QuickPrompt(self.workspace, self.renderer, dark=is_dark(self.palette()))
+        self.desktop = DesktopShell(self, backend.desktop, self.workspace, quick, self)
 
         self._connect()
         self._restore_geometry()
@@ -375,12 +367,6 @@ class MainWindow(QMainWindow):
         self.conversations.open(conversation_id)
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def refresh_conversation(self, conversation_id: int) -> None:
-        if self.conversations.current == conversation_id and not self.conversations.is_streaming():
-            self.conversations.open(conversation_id)
-        else:
-            self.conversations.refresh_sidebar()
-
     def new_chat(self) -> None:
         self.conversations.new_chat()
 
@@ -404,11 +390,8 @@ class MainWindow(QMainWindow):
             return
         self.save_geometry()
         self._shut_down = True
-        self._tasks.cancel_all()
         await self.desktop.aclose()
-        await self.provider.aclose()
-        await self.conversations.aclose()
-        await self._tasks.wait_all()
+        await self.workspace.aclose()
         self.close()
 
     # -- language and palette ------------------------------------------------------------------

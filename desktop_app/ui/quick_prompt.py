@@ -2,19 +2,17 @@
 shortcut, the tray icon or `parley --quick`.
 
 One line to type in (it grows for longer text); Enter sends and the answer streams in place through
-the same pieces as the main window: a `ChatController` saves the exchange to history as a normal
-conversation, and a compact `ChatView` renders it with the shared markdown renderer. Esc stops a
+the same pieces as the main window: the workspace saves the exchange to history as a normal
+conversation, and a compact `ChatView` shows it through the same `AnswerBinding` as the window. Esc stops a
 running answer and hides the window; Copy takes the answer; "Open in Parley" shows the main window
-with this conversation selected, where the exchange continues. Opening the quick prompt again starts
-a new exchange.
+with this conversation selected, where the exchange continues — a running answer keeps growing
+there. Opening the quick prompt again starts a new exchange.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCursor, QFontMetrics, QGuiApplication, QKeySequence, QResizeEvent
@@ -28,15 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.chat.controller import ChatController, ChatOptions
-from desktop_app.core.errors import ParleyError
-from desktop_app.core.messages import MessageStatus, Role
-from desktop_app.core.ports import ChatProvider, HistoryStore
+from desktop_app.chat.workspace import ChatWorkspace
+from desktop_app.ui.answer_binding import AnswerBinding, AnswerHooks
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.composer import PromptEdit
-from desktop_app.ui.conversations import entry_for
-from desktop_app.ui.markdown import RENDERER_VERSION, MarkdownRenderer
-from desktop_app.ui.tasks import OwnedTasks
+from desktop_app.ui.markdown import MarkdownRenderer
 from desktop_app.ui.theme import is_dark
 
 log = logging.getLogger(__name__)
@@ -45,16 +39,6 @@ WIDTH = 640
 ANSWER_HEIGHT = 340
 SCREEN_MARGIN = 24
 MAX_LINES = 6
-
-
-@dataclass(frozen=True)
-class QuickPromptBackend:
-    """The quick prompt answers with the main window's provider and model and saves to its history."""
-
-    history: HistoryStore
-    provider: Callable[[], ChatProvider]
-    provider_ready: Callable[[], Awaitable[None]]
-    model: Callable[[], str]
 
 
 class QuickEdit(PromptEdit):
@@ -74,12 +58,11 @@ class QuickEdit(PromptEdit):
 
 
 class QuickPrompt(QWidget):
-    open_requested = Signal(int)  # conversation id to continue in the main window
-    answer_finished = Signal(int)  # history id of an answer of the quick prompt that ended
+    """Answers with the window's provider and model (the workspace's) and saves to its history."""
 
-    def __init__(
-        self, backend: QuickPromptBackend, renderer: MarkdownRenderer, *, dark: bool = False
-    ) -> None:
+    open_requested = Signal(int)  # conversation id to continue in the main window
+
+    def __init__(self, workspace: ChatWorkspace, renderer: MarkdownRenderer, *, dark: bool = False) -> None:
         # No parent: the quick prompt shows while the main window is hidden in the tray.
         super().__init__(
             None,
@@ -87,10 +70,8 @@ class QuickPrompt(QWidget):
         )
         self.setObjectName("quickPrompt")
         self.setAttribute(Qt.WidgetAttribute.WA_MacAlwaysShowToolWindow)
-        self._backend = backend
-        self._tasks = OwnedTasks()
-        self._controller: ChatController | None = None
-        self._controllers: list[ChatController] = []  # every one not closed yet, detached ones too
+        self._workspace = workspace
+        self._conversation: int | None = None  # the exchange shown; None until its first message
         self._answer = ""
         self._editing: int | None = None
         self._sending: asyncio.Task[None] | None = None  # waits for the provider, then sends
@@ -143,9 +124,18 @@ class QuickPrompt(QWidget):
         self.escape_action.triggered.connect(self.dismiss)
         self.copy_button.clicked.connect(self.copy_answer)
         self.open_button.clicked.connect(self.open_in_parley)
-        self.view.answer_finished.connect(self._cache_html)
-        self.view.regenerate_requested.connect(self._regenerate)
-        self.view.edit_requested.connect(self._begin_edit)
+        self.binding = AnswerBinding(
+            workspace,
+            self.view,
+            AnswerHooks(
+                answer_begun=self._answer_begun,
+                text=self._answer_grew,
+                reload=self._reload,
+                edit=self._begin_edit,
+                message=self.hint.setText,
+            ),
+            self,
+        )
         self.setFocusProxy(self.edit)
         self.retranslate()
 
@@ -153,10 +143,10 @@ class QuickPrompt(QWidget):
 
     @property
     def conversation_id(self) -> int | None:
-        return self._controller.conversation_id if self._controller is not None else None
+        return self._conversation
 
     def is_streaming(self) -> bool:
-        return self._controller is not None and self._controller.is_streaming
+        return self._workspace.is_streaming(self._conversation)
 
     def show_at_pointer(self) -> None:
         """Show a new exchange centred on the screen that holds the mouse pointer, or bring the
@@ -181,8 +171,7 @@ class QuickPrompt(QWidget):
         """Esc: stop a running answer (saved as stopped), or one about to start, and hide."""
         if self._sending is not None:
             self._sending.cancel()
-        if self._controller is not None:
-            self._controller.stop()
+        self._workspace.stop(self._conversation)
         self.hide()
 
     def _position(self, pointer: QPoint) -> QPoint:
@@ -203,7 +192,7 @@ class QuickPrompt(QWidget):
     def send(self, text: str) -> None:
         """What Enter does with the typed text."""
         if text.strip():
-            self._sending = self._tasks.start(self._send(text), key="send")
+            self._sending = self._workspace.start(self._send(text), key="quick-send")
 
     def _submit(self) -> None:
         text = self.edit.toPlainText()
@@ -212,113 +201,36 @@ class QuickPrompt(QWidget):
             self.send(text)
 
     async def _send(self, text: str) -> None:
-        await self._backend.provider_ready()
-        try:
-            controller = self._controller or self._start_conversation()
-            controller.options = ChatOptions(model=self._backend.model())
-            editing, self._editing = self._editing, None
-            if editing is not None:
-                controller.edit_and_resend(editing, text)
-            else:
-                controller.send(text)
-        except ParleyError as exc:
+        editing, self._editing = self._editing, None
+        if self._conversation is None:
+            created = self._workspace.create_conversation()
+            if created is None:
+                self.edit.setPlainText(text)
+                return
+            self._conversation = self.binding.conversation_id = created
+        if await self._workspace.send_to(self._conversation, text, editing=editing) is None:
             self.edit.setPlainText(text)
-            self.hint.setText(str(exc))
             return
         self.view.show()
         self.open_button.setEnabled(True)
 
-    def _start_conversation(self) -> ChatController:
-        history = self._backend.history
-        controller = ChatController(history, self._backend.provider, history.new_conversation(), parent=self)
-        self._connect(controller)
-        self._controller = controller
-        self._controllers.append(controller)
-        return controller
+    def _answer_begun(self) -> None:
+        self._answer = ""
+        self.copy_button.setEnabled(False)
 
-    def _connect(self, controller: ChatController) -> None:
-        def shown() -> bool:
-            return controller is self._controller
+    def _answer_grew(self, text: str) -> None:
+        self._answer = text
+        self.copy_button.setEnabled(bool(text))
 
-        def added(role: str, text: str, message_id: int) -> None:
-            if not shown():
-                return
-            if role == Role.USER.value:
-                self.view.append_user_message(text, message_id)
-            elif role == Role.ASSISTANT.value:
-                self._answer = ""
-                self.copy_button.setEnabled(False)
-                self.view.begin_assistant_message(message_id)
-
-        def text(value: str) -> None:
-            if shown():
-                self._answer = value
-                self.copy_button.setEnabled(bool(value))
-                self.view.update_streaming(value)
-
-        def finished(status: str, message_id: int) -> None:
-            if shown():
-                self.view.finish_streaming(MessageStatus(status))
-            self.answer_finished.emit(message_id)
-            if not shown():
-                self._tasks.start(self._close(controller))
-
-        def reasoning(value: str) -> None:
-            if shown():
-                self.view.update_reasoning(value)
-
-        def retry() -> None:
-            controller.retry()
-
-        def error(line: str) -> None:
-            if shown():
-                self.view.show_error(line, retry)
-
-        def notice(line: str) -> None:
-            if shown():
-                self.view.show_notice(line)
-
-        def reload(*_args: object) -> None:
-            if shown():
-                self._reload()
-
-        controller.message_added.connect(added)
-        controller.stream_text.connect(text)
-        controller.reasoning_text.connect(reasoning)
-        controller.stream_finished.connect(finished)
-        controller.error.connect(error)
-        controller.notice.connect(notice)
-        controller.messages_removed.connect(reload)
-        controller.message_edited.connect(reload)
-
-    def _reload(self) -> None:
-        """After regenerate or edit: show the conversation as it now is in history."""
-        if self._controller is None:
-            return
-        try:
-            rows = self._backend.history.messages(self._controller.conversation_id)
-        except ParleyError as exc:
-            self.hint.setText(str(exc))
-            return
-        self.view.set_messages([entry_for(r) for r in rows if r.role is not Role.SYSTEM])
-
-    def _regenerate(self) -> None:
-        if self._controller is not None:
-            self._controller.regenerate()
+    def _reload(self, conversation_id: int) -> None:
+        """Show the exchange as it is in history (after regenerate or edit)."""
+        self.binding.show_rows(self._workspace.messages(conversation_id))
 
     def _begin_edit(self, message_id: int, text: str) -> None:
         if message_id >= 0:
             self._editing = message_id
             self.edit.setPlainText(text)
             self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _cache_html(self, message_id: int, html: str) -> None:
-        if message_id < 0 or not html:
-            return
-        try:
-            self._backend.history.set_rendered_html(message_id, html, renderer_key=RENDERER_VERSION)
-        except ParleyError as exc:
-            log.info("Could not cache the rendered answer: %s", exc)
 
     # -- the buttons -----------------------------------------------------------------------------
 
@@ -339,11 +251,13 @@ class QuickPrompt(QWidget):
         self.open_requested.emit(conversation)
 
     def _detach(self) -> None:
-        """Start a new exchange; the previous conversation is closed once its answer has ended."""
-        previous, self._controller = self._controller, None
+        """Start a new exchange; the previous conversation's answers are released once its
+        answer has ended (unless the window shows it: then the window's answer goes on)."""
+        previous, self._conversation = self._conversation, None
+        self.binding.conversation_id = None
         self._answer, self._editing = "", None
-        if previous is not None and not previous.is_streaming:
-            self._tasks.start(self._close(previous))
+        if previous is not None and previous != self._workspace.current:
+            self._workspace.release_when_done(previous)
         self.view.set_messages([])
         self.view.hide()
         self.edit.clear()
@@ -351,21 +265,13 @@ class QuickPrompt(QWidget):
         self.open_button.setEnabled(False)
         self.retranslate()
 
-    async def _close(self, controller: ChatController) -> None:
-        if controller in self._controllers:
-            self._controllers.remove(controller)
-            await controller.aclose()
-            controller.deleteLater()
-
     async def aclose(self) -> None:
-        """Stop every answer (saved as stopped) and end every task of the quick prompt."""
+        """Stop the shown answer (saved as stopped); the workspace ends the rest at close."""
         self.hide()
-        self._controller = None
-        controllers, self._controllers = self._controllers, []
-        for controller in controllers:
-            await controller.aclose()
-        self._tasks.cancel_all()
-        await self._tasks.wait_all()
+        if self._sending is not None:
+            self._sending.cancel()
+        self._workspace.stop(self._conversation)
+        self._conversation = None
 
     # -- text ------------------------------------------------------------------------------------
 

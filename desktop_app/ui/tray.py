@@ -17,15 +17,13 @@ from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from desktop_app.chat.workspace import AnswerFinished, ChatWorkspace
 from desktop_app.core.errors import ParleyError
-from desktop_app.core.history_types import MessageRow
 from desktop_app.core.messages import MessageStatus
-from desktop_app.core.ports import HistoryStore
 from desktop_app.core.preferences import Preferences
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.preferences.desktop import DesktopSection, DesktopSettingsBackend, DetectedServer
 from desktop_app.ui.quick_prompt import QuickPrompt
-from desktop_app.ui.tasks import OwnedTasks
 from desktop_app.ui.window_backend import DesktopBackend
 
 log = logging.getLogger(__name__)
@@ -154,11 +152,6 @@ class ShellWindow(Protocol):
 
     def open_conversation(self, conversation_id: int) -> None: ...
 
-    def refresh_conversation(self, conversation_id: int) -> None:
-        """The conversation changed outside the window (the quick prompt): list it again, and
-        show it again if it is the one shown."""
-        ...
-
     def new_chat(self) -> None: ...
 
     def open_preferences(self, page: str = ...) -> object: ...
@@ -179,18 +172,18 @@ class DesktopShell(QObject):
         self,
         window: ShellWindow,
         backend: DesktopBackend,
-        history: HistoryStore,
+        workspace: ChatWorkspace,
         quick: QuickPrompt,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._window = window
         self._backend = backend
-        self._history = history
+        self._workspace = workspace
         self.tray = TrayIcon(self, available=backend.tray_available)
         self.quick = quick
         self.hotkey = backend.create_hotkey(self)
-        self._tasks = OwnedTasks()
+        self._tasks = workspace.tasks
         self._refused = ""  # the shortcut last refused, so the log says it once
         self._notified: int | None = None  # the conversation the last tray message was about
 
@@ -204,7 +197,8 @@ class DesktopShell(QObject):
         self.hotkey.activated.connect(quick.toggle)
         self.hotkey.failed.connect(lambda line: log.warning("Global shortcut refused: %s", line))
         quick.open_requested.connect(window.open_conversation)
-        quick.answer_finished.connect(self._quick_answer_finished)
+        # Every answer that ends, in any conversation, shown or not, window visible or hidden.
+        workspace.answer_finished.connect(self.answer_finished)
 
     def start(self) -> None:
         """Show the tray icon and register the global shortcut (once the window is up)."""
@@ -286,31 +280,23 @@ class DesktopShell(QObject):
 
     # -- answers ending out of sight --------------------------------------------------------------
 
-    def answer_finished(self, message_id: int) -> MessageRow | None:
-        """An answer ended: a tray message when Parley is out of sight and that is wanted."""
-        try:
-            row = self._history.message(message_id) if message_id >= 0 else None
-            conversation = self._history.get_conversation(row.conversation_id) if row is not None else None
-        except ParleyError as exc:
-            log.info("No notification for answer %d: %s", message_id, exc)
-            return None
-        if row is None:
-            return None
+    def answer_finished(self, finished: AnswerFinished) -> bool:
+        """An answer ended: a tray message when Parley is out of sight and that is wanted.
+        Returns whether one was shown."""
         in_front = QApplication.activeWindow() is not None
-        if should_notify(self._window.preferences.notify_when_done, in_front, row.status):
-            title = conversation.title if conversation is not None and conversation.title else ""
-            if self._notify_answer(title or self.tr("New chat"), row):
-                self._notified = row.conversation_id
-        return row
-
-    def _notify_answer(self, title: str, row: MessageRow) -> bool:
-        if row.status is MessageStatus.ERROR:
+        if not should_notify(self._window.preferences.notify_when_done, in_front, finished.status):
+            return False
+        title = self._workspace.title(finished.conversation_id) or self.tr("New chat")
+        if finished.status is MessageStatus.ERROR:
             heading = self.tr("The answer in “{title}” failed").format(title=title)
-            text = row.error or ""
+            text = finished.error
         else:
             heading = self.tr("Answer ready in “{title}”").format(title=title)
-            text = row.content
-        return self.tray.notify(heading, preview(text) or self.tr("(no text)"))
+            text = finished.text
+        if not self.tray.notify(heading, preview(text) or self.tr("(no text)")):
+            return False
+        self._notified = finished.conversation_id
+        return True
 
     def _new_chat(self) -> None:
         self._window.bring_to_front()
@@ -326,18 +312,11 @@ class DesktopShell(QObject):
         else:
             self._window.bring_to_front()
 
-    def _quick_answer_finished(self, message_id: int) -> None:
-        row = self.answer_finished(message_id)
-        if row is not None:
-            # The window lists the quick exchange; if it moved there mid-answer, it shows the end.
-            self._window.refresh_conversation(row.conversation_id)
-
     # -- the end ---------------------------------------------------------------------------------
 
     async def aclose(self) -> None:
         """Release the shortcut, remove the icon, stop the quick prompt's answers (saved)."""
-        self._tasks.cancel_all()
-        await self._tasks.wait_all()
+        self._tasks.cancel("discovery")
         self.hotkey.unregister()
         self.tray.close()
         await self.quick.aclose()

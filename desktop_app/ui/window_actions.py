@@ -116,7 +116,6 @@ def connect_window(window: MainWindow) -> None:
     window.welcome.api_key_requested.connect(lambda: window.open_preferences("providers", add_keyed=True))
     window.banner.preferences_requested.connect(lambda: window.open_preferences("providers"))
     window.provider.failed.connect(window.show_message)
-    window.chat_view.answer_finished.connect(lambda answer, _html: window.desktop.answer_finished(answer))
 
 
 def update_icons(actions: WindowActions, window: QMainWindow) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from desktop_app.core.ports import ChatProvider, HistoryStore, SettingsStore
-from desktop_app.core.preferences import Preferences, ProviderProfile
+from desktop_app.chat.workspace import ChatWorkspace
+from desktop_app.core.ports import SettingsStore
 from desktop_app.ui.hotkey import GlobalHotkey, create_global_hotkey
 from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.preferences.desktop import DetectedServer, LaunchAtLogin
@@ -52,13 +52,11 @@ class DesktopBackend:
 
 @dataclass(frozen=True)
 class WindowBackend:
-    history: HistoryStore
+    # The application layer: conversations, their answers, the active provider, the app's tasks.
+    # The window adopts it (it becomes the window's child).
+    workspace: ChatWorkspace
     settings: SettingsStore
     preferences: PreferencesBackend
-    # A configured provider (API key from the keychain) for a profile.
-    provider_for: Callable[[ProviderProfile], Awaitable[ChatProvider]]
-    # Saved preferences changed: rebuild what depends on the network settings.
-    network_changed: Callable[[Preferences], Awaitable[None]]
     # (conversation id, one of EXPORT_FORMATS) -> the file's text.
     export_conversation: Callable[[int, str], str]
     # A JSON export's text -> the new conversation's id; raises `ParleyError` for a bad file.

@@ -155,7 +155,7 @@ def type_and_send(qtbot: QtBot, window: MainWindow, text: str) -> None:
 def answers(window: MainWindow) -> list[Any]:
     cid = window.conversations.current
     assert cid is not None
-    return [m for m in window._backend.history.messages(cid) if m.role is Role.ASSISTANT]
+    return [m for m in window.workspace._history.messages(cid) if m.role is Role.ASSISTANT]
 
 
 # -- sending and stopping ----------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_up_edits_the_last_message_and_resends(qtbot: QtBot, window: MainWindow,
     assert [m["content"] for m in sent] == ["What is Qt?"]
     cid = window.conversations.current
     assert cid is not None
-    rows = window._backend.history.messages(cid)
+    rows = window.workspace._history.messages(cid)
     assert [(r.role, r.content) for r in rows] == [
         (Role.USER, "What is Qt?"),
         (Role.ASSISTANT, "Hello, world!"),
@@ -354,7 +354,7 @@ def test_conversations_rename_delete_and_search(qtbot: QtBot, window: MainWindow
     assert isinstance(box, QMessageBox)
     box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: window.sidebar.conversation_ids() == [second], timeout=WAIT_MS)
-    assert window._backend.history.get_conversation(first) is None
+    assert window.workspace._history.get_conversation(first) is None
     assert window.conversations.current is None  # the shown conversation was deleted
 
 
@@ -375,7 +375,7 @@ def test_conversation_settings_go_into_the_request(
     assert (body["temperature"], body["max_tokens"]) == (0.3, 64)
     cid = window.conversations.current
     assert cid is not None
-    row = window._backend.history.get_conversation(cid)
+    row = window.workspace._history.get_conversation(cid)
     assert row is not None
     assert row.settings.system_prompt == "Answer in French."
 

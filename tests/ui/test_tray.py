@@ -194,6 +194,33 @@ def test_an_answer_finishing_while_hidden_is_announced_and_clicking_opens_it(
 
 
 @with_a_tray
+def test_an_answer_of_a_conversation_not_shown_ends_while_hidden_with_one_notification(
+    qtbot: QtBot, make_app: Any, api: ChatAPI
+) -> None:
+    """The workspace announces every answer that ends; before it, only an answer the chat view
+    rendered was announced, so one streaming in a conversation that was no longer shown (or in a
+    hidden window that did not paint) ended silently."""
+    app = make_app(configured(api))
+    app.tray = True
+    window = app.open()
+    api.hold_after = 1
+    send_from_window(qtbot, window, "Background poem")
+    qtbot.waitUntil(lambda: "Quick" in window.chat_view.browser.toPlainText(), timeout=WAIT_MS)
+    [streaming] = app.conversations()
+    window.new_chat()  # the answer goes on, no longer shown
+    window.hide()
+    assert QApplication.activeWindow() is None
+    shown: list[tuple[str, str]] = []
+    window.desktop.tray.message_shown.connect(lambda title, text: shown.append((title, text)))
+    api.release.set()
+    qtbot.waitUntil(lambda: complete_answers(app) == 1 and bool(shown), timeout=WAIT_MS)
+    assert shown == [("Answer ready in “Background poem”", "Quick answer!")]
+    window.desktop.tray.icon.messageClicked.emit()
+    assert window.conversations.current == streaming.id
+    assert "Quick answer!" in window.chat_view.browser.toPlainText()
+
+
+@with_a_tray
 def test_no_notification_while_parley_is_in_front_or_when_turned_off(
     qtbot: QtBot, make_app: Any, api: ChatAPI
 ) -> None:

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.chat.tasks import OwnedTasks
 from desktop_app.core.errors import ParleyError, shorten
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.ui.hotkey import HotkeyError, parse_sequence
 from desktop_app.ui.preferences.backend import unique_id
 from desktop_app.ui.preferences.fields import error_label, mark, show_error
-from desktop_app.ui.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from desktop_app.chat.tasks import OwnedTasks
 from desktop_app.core.errors import ParleyError, SecretStoreError, shorten
 from desktop_app.core.preferences import PROXY_PASSWORD_KEY, Preferences, ProviderProfile
 from desktop_app.ui.preferences.backend import PreferencesBackend, api_key_name
@@ -21,7 +22,6 @@ from desktop_app.ui.preferences.fields import INVALID_STYLE, show_error
 from desktop_app.ui.preferences.general import GeneralPage
 from desktop_app.ui.preferences.network import NetworkPage
 from desktop_app.ui.preferences.providers import ProvidersPage
-from desktop_app.ui.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from desktop_app.chat.tasks import OwnedTasks
 from desktop_app.core.errors import ConfigurationError, ParleyError
 from desktop_app.core.ports import ChatProvider
 from desktop_app.core.preferences import Preferences, ProviderProfile
-from desktop_app.ui.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 

@@ -46,6 +46,11 @@ class OwnedTasks:
                 return
             await asyncio.wait([task])
 
+    def cancel(self, key: str) -> None:
+        task = self._tasks.get(key)
+        if task is not None:
+            task.cancel()
+
     def cancel_all(self) -> None:
         for task in self._tasks.values():
             task.cancel()
