@@ -41,6 +41,7 @@ EXIT_TIMEOUT = 60.0
 # from outside says when; a click before that is lost (notes/ci-recipes.md).
 EMBED_SETTLE_S = 0.5
 QUICK_TITLE = "Parley — Quick prompt"
+MENU_MIN_HEIGHT = 60  # px: the tray menu has five items; a tooltip is one line
 # `     0x40000e "Parley": ("__main__.py" "Parley")  22x30+0+0  +1257+769` (absolute x, y last)
 _WINDOW_LINE = re.compile(
     r'^\s*(0x[0-9a-f]+) "(?P<name>[^"]*)": \((?P<cls>[^)]*)\)\s+(\d+)x(\d+)\S*\s+\+(-?\d+)\+(-?\d+)'
@@ -182,13 +183,42 @@ class Desktop:
             await asyncio.sleep(0.05)
 
     async def click(self, window: XWindow, button: int = 1) -> None:
+        """Click the window's centre, then move the pointer away: left resting on the tray icon
+        it calls up the icon's tooltip, which then lies over the icon and takes the next click."""
         x, y = window.centre
-        await self.run("xdotool", "mousemove", str(x), str(y), "click", str(button))
+        await self.run("xdotool", "mousemove", str(x), str(y), "click", str(button), "mousemove", "640", "10")
+
+    async def popup_shown(self) -> bool:
+        """Is the tray menu on screen? It is the app's visible override-redirect window taller
+        than a tooltip (the icon's tooltip is one too); its name "Parley" does not tell it from
+        the main window (and xdotool's --name search does not find it, its --class search does)."""
+        search = await asyncio.create_subprocess_exec(
+            "xdotool", "search", "--onlyvisible", "--class", "^Parley$",
+            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        stdout, _ = await asyncio.wait_for(search.communicate(), STEP_TIMEOUT)
+        for window in stdout.split():
+            info = await self.run("xwininfo", "-id", window.decode())
+            height = re.search(r"Height: (\d+)", info)
+            menu_sized = height is not None and int(height.group(1)) >= MENU_MIN_HEIGHT  # not a tooltip
+            if "Override Redirect State: yes" in info and "Map State: IsViewable" in info and menu_sized:
+                return True
+        return False
+
+    async def until_popup(self, shown: bool = True) -> None:
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while await self.popup_shown() is not shown:
+            assert time.monotonic() < deadline, f"the tray menu {'did not open' if shown else 'stayed open'}"
+            await asyncio.sleep(0.05)
+
+    async def open_menu(self, icon: XWindow) -> None:
+        """Right-click the icon and wait for its menu."""
+        await self.click(icon, 3)
+        await self.until_popup()
 
     async def menu_item(self, icon: XWindow, downs: int) -> None:
         """Open the icon's menu and choose its `downs`-th item with the keyboard."""
-        await self.click(icon, 3)
-        await self.until("^Parley$")  # the popup (the main window may be hidden)
+        await self.open_menu(icon)
         await self.run("xdotool", *(arg for _ in range(downs) for arg in ("key", "Down")), "key", "Return")
 
     async def shot(self, name: str) -> Path:
@@ -301,12 +331,13 @@ async def test_the_tray_icon_quick_prompt_shortcut_and_menu(
         await desktop.until(QUICK_TITLE, shown=False)
 
         # The menu: a screenshot of it, then "Open Parley" (the 2nd item), then "Quit Parley".
-        await desktop.click(icon, 3)
-        await desktop.until("^Parley$")
+        await desktop.open_menu(icon)
         await desktop.shot("tray-menu")
         await desktop.run("xdotool", "key", "Escape")
+        await desktop.until_popup(shown=False)
         await desktop.menu_item(icon, 2)
         await desktop.until("^Parley$")
+        await desktop.until_popup(shown=False)
         await desktop.menu_item(icon, 5)
         stdout, stderr = await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT)
     assert (process.returncode, stdout, stderr) == (0, b"", b"")
