@@ -29,6 +29,7 @@ from typing import BinaryIO, Final, NoReturn, cast
 from urllib.parse import urlsplit
 
 from desktop_app import __version__
+from desktop_app.chat.save_pacing import SAVE_INTERVAL_S, SavePacer
 from desktop_app.compose import API_KEY_ENV, NetworkOverrides, UnknownProviderError, build_services
 from desktop_app.core.errors import ConfigurationError, HistoryError, ParleyError, ProviderError
 from desktop_app.core.events import TextDelta
@@ -44,7 +45,6 @@ EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
-SAVE_INTERVAL: Final = 0.5  # seconds: the most a `kill -9` can lose of a streaming answer
 PROXY_OPTION: Final = "given with --proxy"  # where hints say the proxy is, when it came from there
 
 
@@ -348,18 +348,16 @@ def _silence_stdout() -> None:
 
 
 class AnswerRecorder:
-    """Saves the exchange to history while it streams: the growing answer at least every
-    `interval` seconds (a timer, so a stalled stream still has its last text saved), and its
-    final status at the end. A history failure does not stop the answer; it is kept in `failure`."""
+    """Saves the exchange to history while it streams: the growing answer when `SavePacer` says
+    it is due (at least every `interval` seconds, so a stalled stream still has its last text
+    saved), and its final status at the end. A history failure does not stop the answer; it is
+    kept in `failure`."""
 
-    def __init__(self, history: HistoryStore, *, interval: float = SAVE_INTERVAL) -> None:
+    def __init__(self, history: HistoryStore, *, interval: float = SAVE_INTERVAL_S) -> None:
         self._history = history
-        self._interval = interval
         self._message_id: int | None = None
         self._parts: list[str] = []
-        self._dirty = False
-        self._last_save = 0.0
-        self._timer: asyncio.TimerHandle | None = None
+        self._pacer = SavePacer(lambda: self._write(None, None), interval=interval)
         self.failure: HistoryError | None = None
 
     def start(self, prompt: str, *, system: str, provider: str, model: str) -> None:
@@ -368,25 +366,14 @@ class AnswerRecorder:
         self._message_id = self._history.append_message(
             conversation, Role.ASSISTANT, "", status=MessageStatus.STREAMING, provider=provider, model=model
         )
-        self._last_save = asyncio.get_running_loop().time()
+        self._pacer.start()
 
     def add(self, text: str) -> None:
         self._parts.append(text)
-        self._dirty = True
-        if self._timer is None:
-            loop = asyncio.get_running_loop()
-            delay = max(0.0, self._last_save + self._interval - loop.time())
-            self._timer = loop.call_later(delay, self._save)
-
-    def _save(self) -> None:
-        self._timer = None
-        if self._dirty:
-            self._write(None, None)
+        self._pacer.changed()
 
     def finish(self, status: MessageStatus, error: str | None = None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._pacer.saved()
         self._write(status, error)
 
     def _write(self, status: MessageStatus | None, error: str | None) -> None:
@@ -399,5 +386,3 @@ class AnswerRecorder:
         except HistoryError as exc:
             log.warning("Saving the answer failed: %s", exc)
             self.failure = self.failure or exc
-        self._dirty = False
-        self._last_save = asyncio.get_running_loop().time()

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.chat.coalescer import StreamCoalescer
 from desktop_app.chat.context_window import estimate_text_tokens, fit_to_context
+from desktop_app.chat.save_pacing import SavePacer
 from desktop_app.core.errors import ParleyError, shorten
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 from desktop_app.core.history_types import ConversationSettings, TokenUsage
@@ -36,7 +37,6 @@ from desktop_app.i18n import numerus
 
 log = logging.getLogger(__name__)
 
-SAVE_INTERVAL_S = 0.5  # a crash loses at most this much of a streaming answer
 STATS_INTERVAL_S = 0.25
 # Room left for the answer when trimming history and the request sets no max_tokens.
 DEFAULT_ANSWER_RESERVE = 1024
@@ -83,14 +83,12 @@ class _Answer:
     def __init__(self, message_id: int, started_at: float) -> None:
         self.message_id = message_id
         self.started_at = started_at
-        self.last_saved_at = started_at  # the row was created (empty) when the answer started
         self.last_stats_at = started_at
         self.first_text_at: float | None = None
         self.estimated_tokens = 0.0
         self.usage: Usage | None = None  # the server's token counts, when it sends them
         self.shown_text = 0  # characters of text and reasoning the view has been given
         self.shown_reasoning = 0
-        self.unsaved = False
         self.saved_reasoning = 0  # characters of reasoning already in history
         self.finished = False
         self.cut_off = False  # the server stopped at its token limit
@@ -99,7 +97,6 @@ class _Answer:
         self.estimated_tokens += estimate_text_tokens(text)
         if self.first_text_at is None:
             self.first_text_at = now
-        self.unsaved = True
 
     def rate(self, now: float) -> float:
         """Tokens per second since the first text arrived (the server's count when it gave one)."""
@@ -151,9 +148,7 @@ class ChatController(QObject):
         self._closed = False
         self._coalescer = StreamCoalescer(self)  # holds the answer's text and reasoning
         self._coalescer.updated.connect(self._on_frame)
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.timeout.connect(self._save_progress)
+        self._pacer = SavePacer(self._save_progress, clock=clock)
         # A 0 ms QTimer object is a real timer, which Qt runs after the paint already posted.
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)
@@ -241,7 +236,7 @@ class ChatController(QObject):
         The controller refuses new work afterwards."""
         self._closed = True
         self.stop()
-        self._save_timer.stop()
+        self._pacer.cancel()
         while pending := [task for task in self._tasks if not task.done()]:
             await asyncio.wait(pending)
 
@@ -286,6 +281,7 @@ class ChatController(QObject):
         answer = _Answer(message_id, self._clock())
         self._answer = answer
         self._coalescer.reset()
+        self._pacer.start()  # the row was created (empty) just now
         task = loop.create_task(self._stream(answer, provider, failure, request))
         self._task = task
         self._tasks.add(task)
@@ -354,22 +350,15 @@ class ChatController(QObject):
             if event.text:
                 answer.count_text(event.text, self._clock())
                 self._coalescer.add_text(event.text)
-                self._schedule_save(answer)
+                self._pacer.changed()
         elif isinstance(event, ReasoningDelta):
             if event.text:
-                answer.unsaved = True
                 self._coalescer.add_reasoning(event.text)
-                self._schedule_save(answer)
+                self._pacer.changed()
         elif isinstance(event, Usage):
             answer.usage = event
         elif isinstance(event, Finish):
             answer.cut_off = event.reason == "length"
-
-    def _schedule_save(self, answer: _Answer) -> None:
-        """Arm the save timer so new text is in history at most 500 ms after it arrived."""
-        if not self._save_timer.isActive():
-            due = answer.last_saved_at + SAVE_INTERVAL_S - self._clock()
-            self._save_timer.start(max(0, round(due * 1000)))
 
     def _on_frame(self, text: str, reasoning: str) -> None:
         """The coalescer's once-a-frame update: pass on what changed, and stats when due."""
@@ -394,10 +383,8 @@ class ChatController(QObject):
 
     def _save_progress(self) -> None:
         answer = self._answer
-        if answer is None or not answer.unsaved:
+        if answer is None:
             return
-        answer.unsaved = False
-        answer.last_saved_at = self._clock()
         try:
             self._history.update_message(
                 answer.message_id, self._coalescer.text, status=MessageStatus.STREAMING
@@ -421,7 +408,7 @@ class ChatController(QObject):
         if answer.finished:
             return
         answer.finished = True
-        self._save_timer.stop()
+        self._pacer.cancel()
         text, reasoning = self._coalescer.text, self._coalescer.reasoning
         self._coalescer.reset()  # its last frame is sent below
         if self._answer is answer:

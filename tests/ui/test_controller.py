@@ -20,12 +20,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.chat.coalescer import FRAME_MS
 from desktop_app.chat.controller import (
-    SAVE_INTERVAL_S,
     STATS_INTERVAL_S,
     ChatController,
     ChatOptions,
     options_for,
 )
+from desktop_app.chat.save_pacing import SAVE_INTERVAL_S
 from desktop_app.core.errors import ConfigurationError
 from desktop_app.core.events import StreamEvent, TextDelta
 from desktop_app.core.history_types import ConversationSettings, TokenUsage
