@@ -133,6 +133,9 @@ def renderer_version() -> str:
     """The key under which the app trusts cached HTML (its name has moved between modules)."""
     from desktop_app.ui import conversations, markdown
 
+    key = getattr(markdown, "renderer_key", None)
+    if callable(key):
+        return str(key())
     for module, name in ((markdown, "RENDERER_VERSION"), (conversations, "RENDER_CACHE_KEY")):
         value = getattr(module, name, None)
         if isinstance(value, str):

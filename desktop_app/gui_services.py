@@ -31,7 +31,7 @@ from desktop_app.core.ports import ChatProvider
 from desktop_app.core.preferences import Preferences, ProviderProfile, ProxyMode
 from desktop_app.i18n import format_integer
 from desktop_app.storage.settings import Keys, proxy_url_for
-from desktop_app.ui.markdown import RENDERER_VERSION
+from desktop_app.ui.markdown import renderer_key
 from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.theme import Appearance
 from desktop_app.ui.window_backend import DesktopBackend, DetectedServer, WindowBackend
@@ -295,7 +295,7 @@ def window_backend(
     workspace = ChatWorkspace(
         services.history,
         ActiveProvider(gui.provider_for, gui.network_changed),
-        renderer_key=RENDERER_VERSION,
+        renderer_key=renderer_key,
     )
     return WindowBackend(
         workspace=workspace,

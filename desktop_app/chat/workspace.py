@@ -95,12 +95,12 @@ class ChatWorkspace(QObject):
         history: HistoryStore,
         provider: ActiveProvider,
         *,
-        renderer_key: str = "",
+        renderer_key: Callable[[], str] = str,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._history = history
-        self._renderer_key = renderer_key  # which rendering pipeline made cached HTML
+        self._renderer_key = renderer_key  # what cached HTML was made with (pipeline, language)
         self.provider = provider
         provider.setParent(self)
         self.tasks = OwnedTasks()
@@ -233,7 +233,7 @@ class ChatWorkspace(QObject):
         if message_id < 0 or not html:
             return
         try:
-            self._history.set_rendered_html(message_id, html, renderer_key=self._renderer_key)
+            self._history.set_rendered_html(message_id, html, renderer_key=self._renderer_key())
         except ParleyError as exc:
             log.info("Could not cache the rendered answer: %s", exc)
 

@@ -28,6 +28,7 @@ from desktop_app.core.history_types import (
     TokenUsage,
 )
 from desktop_app.core.messages import MessageStatus, Role
+from desktop_app.storage.checkpoints import CHECKPOINT_THRESHOLD, BackgroundCheckpointer
 from desktop_app.storage.migrations import open_database
 from desktop_app.storage.migrations import translated as _translated
 
@@ -131,11 +132,21 @@ def _message(row: Sequence[Any]) -> MessageRow:
 class SqliteHistory:
     """`HistoryStore` over one SQLite file. Open it once per process; close it at shutdown."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        checkpoint_threshold: int = CHECKPOINT_THRESHOLD,
+    ) -> None:
         self._path = Path(path)
         self._clock = clock
         conn = open_database(self._path)
         try:
+            # Checkpoints run on a thread of their own (storage/checkpoints.py), not in a commit
+            # on the caller's thread (the event loop).
+            with _translated("open"):
+                conn.execute("PRAGMA wal_autocheckpoint = 0")
             # Any answer still 'streaming' was being written when the last run died.
             with _translated("open"):
                 conn.execute("BEGIN IMMEDIATE")
@@ -147,6 +158,7 @@ class SqliteHistory:
             raise
         self._interrupted = cursor.rowcount
         self._conn: sqlite3.Connection | None = conn
+        self.checkpointer = BackgroundCheckpointer(self._path, threshold=checkpoint_threshold)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -162,7 +174,8 @@ class SqliteHistory:
     def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            with _translated("close"):
+            self.checkpointer.close()  # first: the store's connection is then the last one,
+            with _translated("close"):  # and closing it checkpoints what is left
                 conn.close()
 
     def __enter__(self) -> SqliteHistory:
@@ -188,6 +201,7 @@ class SqliteHistory:
             try:
                 yield conn
                 conn.execute("COMMIT")
+                self.checkpointer.poke()
             except BaseException:
                 if conn.in_transaction:
                     with suppress(sqlite3.Error):  # the original error is the one to report

@@ -15,11 +15,11 @@ from desktop_app.chat.workspace import AnswerFinished, AnswerStats, ChatWorkspac
 from desktop_app.core.history_types import MessageRow
 from desktop_app.core.messages import Role
 from desktop_app.ui.chat_view import ChatEntry, ChatView
-from desktop_app.ui.markdown import RENDERER_VERSION
+from desktop_app.ui.markdown import renderer_key
 
 
 def entry_for(row: MessageRow) -> ChatEntry:
-    cached = row.rendered_html if row.rendered_key == RENDERER_VERSION else None
+    cached = row.rendered_html if row.rendered_key == renderer_key() else None
     return ChatEntry(row.role, row.content, cached, row.status, row.reasoning, message_id=row.id)
 
 

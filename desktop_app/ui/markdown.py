@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from PySide6.QtCore import QCoreApplication
+
 from desktop_app.ui.code_style import Highlighter
 
 if TYPE_CHECKING:
@@ -40,6 +42,19 @@ COPY_CODE_PREFIX = "parley:copy-code/"
 # history re-renders old messages instead of showing stale markup.
 RENDERER_VERSION = "markdown-1"
 _SAFE_SCHEMES = frozenset({"http", "https"})
+
+
+def _image_label() -> str:
+    return QCoreApplication.translate("MarkdownHtml", "[image: {alt}]")
+
+
+def renderer_key() -> str:
+    """What a cached rendering must have been made with to be shown as it is: this module's
+    version and every translated text the HTML contains (today only the image placeholder), so
+    switching the UI's language re-renders what was cached in another one."""
+    return f"{RENDERER_VERSION}/{_image_label()}"
+
+
 _CODE_INDEX_KEY = "parley_code_index"
 _GROWING_KEY = "parley_growing"  # set in the env of a tail that more text will extend
 _PROVISIONAL_KEY = "parley_provisional"  # set when such a tail showed an open fence unhighlighted
@@ -172,7 +187,7 @@ class _ParleyRules:
         token = tokens[idx]
         alt = self._renderer.renderInlineAsText(token.children or [], options, env) or "image"
         src = str(token.attrGet("src") or "")
-        label = f"[image: {_escape(alt)}]"
+        label = _image_label().format(alt=_escape(alt))
         if is_safe_url(src):
             return f'<a href="{_escape(src)}">{label}</a>'
         return label

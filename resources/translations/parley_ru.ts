@@ -634,6 +634,13 @@
     </message>
 </context>
 <context>
+    <name>MarkdownHtml</name>
+    <message>
+        <source>[image: {alt}]</source>
+        <translation>[изображение: {alt}]</translation>
+    </message>
+</context>
+<context>
     <name>NetworkPage</name>
     <message>
         <source>Enter the proxy&apos;s host name or IP address.</source>

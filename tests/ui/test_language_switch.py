@@ -46,6 +46,7 @@ from desktop_app.gui_services import window_backend
 from desktop_app.i18n import Translations
 from desktop_app.ui.chat_view import ChatEntry, ChatView
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.markdown import MarkdownRenderer, renderer_key
 from desktop_app.ui.preferences import PreferencesDialog
 from desktop_app.ui.theme import Appearance
 from desktop_app.ui.window_backend import DesktopBackend
@@ -326,3 +327,19 @@ def test_a_source_checkout_compiles_a_missing_catalogue_on_first_use(qapp: Any, 
         assert (tmp_path / "parley_ru.qm").is_file()
     finally:
         translations.remove()
+
+
+def test_an_image_placeholder_follows_the_ui_language_and_so_does_the_cache_key(
+    appearance: Appearance,
+) -> None:
+    """The placeholder is part of cached HTML, so the cache key changes with the language and
+    answers cached in English are rendered again in Russian."""
+    renderer = MarkdownRenderer()
+    english_key = renderer_key()
+    assert "[image: схема]" in renderer.render_message("![схема](https://example.com/d.png)")
+    appearance.apply_language(Language.RUSSIAN)
+    html = renderer.render_message("![схема](https://example.com/d.png)")
+    assert '<a href="https://example.com/d.png">[изображение: схема]</a>' in html
+    assert renderer_key() != english_key
+    appearance.apply_language(Language.ENGLISH)
+    assert renderer_key() == english_key
