@@ -23,6 +23,7 @@ from desktop_app.core.errors import ConfigurationError, SecretStoreError
 from desktop_app.core.ports import ChatProvider, HistoryStore, SecretStore
 from desktop_app.core.preferences import PROXY_PASSWORD_KEY as PROXY_PASSWORD_KEY  # re-exported
 from desktop_app.core.preferences import ProviderProfile, ProxyMode, api_key_entry
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.logs import Redactor
 from desktop_app.net.proxy import parse_proxy
 from desktop_app.storage.history import SqliteHistory
@@ -36,10 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 API_KEY_ENV: Final = "PARLEY_API_KEY"
-DEFAULT_PROVIDER: Final = "yqcloud"
-# Kinds whose requests carry an API key; the others never get one, so no keychain is needed.
-# (`ProviderKind.OPENAI.value`, spelt out so that this module need not import the providers.)
-_KEYED_KINDS: Final = frozenset({"openai"})
+DEFAULT_PROVIDER: Final = "yqcloud"  # a preset id: the provider when nothing is chosen
 
 
 class UnknownProviderError(ConfigurationError):
@@ -147,7 +145,7 @@ class Services:
     async def api_key_for(self, profile: ProviderProfile) -> str | None:
         """PARLEY_API_KEY if set, else the keychain entry of this profile. An unavailable keychain
         means no key (logged): a provider that needs one will say so when the server refuses."""
-        if profile.kind not in _KEYED_KINDS:
+        if not profile.kind.facts.uses_api_key:  # no key is sent, so no keychain is asked
             return None
         key = self.env.get(API_KEY_ENV, "").strip()
         if not key:
@@ -201,13 +199,13 @@ class Services:
 
 
 def _builtin(name: str) -> ProviderProfile | None:
-    from desktop_app.providers.registry import PRESETS, ProviderKind
+    from desktop_app.providers.registry import PRESETS
 
     preset: Preset | None = next((p for p in PRESETS if p.id == name.lower()), None)
     if preset is None:
         return None
-    label = "Yqcloud" if preset.kind is ProviderKind.YQCLOUD else preset.label
-    return ProviderProfile(preset.id, preset.kind.value, label, preset.base_url, preset.default_model)
+    label = preset.kind.facts.name if preset.kind is ProviderKind.YQCLOUD else preset.label
+    return ProviderProfile(preset.id, preset.kind, label, preset.base_url, preset.default_model)
 
 
 async def network_settings(

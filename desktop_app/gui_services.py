@@ -29,6 +29,7 @@ from desktop_app.compose import PROXY_PASSWORD_KEY, Services
 from desktop_app.core.errors import ConfigurationError, ParleyError, ProviderError, SecretStoreError
 from desktop_app.core.ports import ChatProvider
 from desktop_app.core.preferences import Preferences, ProviderProfile, ProxyMode
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.i18n import format_integer
 from desktop_app.storage.settings import Keys, proxy_url_for
 from desktop_app.ui.markdown import renderer_key
@@ -193,7 +194,7 @@ def discovery_ports(text: str) -> dict[str, int] | None:
 def detected_server(found: DiscoveredServer) -> DetectedServer:
     """A discovered server as the window shows and uses it: "llama.cpp" at "127.0.0.1:8080"."""
     model = found.models[0] if found.models else ""
-    profile = ProviderProfile(found.preset_id, found.kind.value, found.label, found.base_url, model)
+    profile = ProviderProfile(found.preset_id, found.kind, found.label, found.base_url, model)
     name = found.label.removesuffix(" server")
     return DetectedServer(name, urlsplit(found.base_url).netloc, profile, found.models)
 
@@ -249,15 +250,12 @@ def desktop_backend(gui: GuiServices, data_dir: Path | None) -> DesktopBackend:
 
 def probe_target(profile: ProviderProfile | None) -> tuple[str, str]:
     """(URL, name) to reach for a connection test: the provider's model list, or its site."""
-    from desktop_app.providers.registry import ProviderKind
-    from desktop_app.providers.yqcloud import Yqcloud
+    if profile is None or profile.kind is ProviderKind.YQCLOUD:  # its API answers POST only
+        from desktop_app.providers.yqcloud import Yqcloud
 
-    if profile is None or profile.kind == ProviderKind.YQCLOUD.value:
-        return profile.base_url if profile and profile.base_url else Yqcloud.url, "Yqcloud"
-    base = profile.base_url.rstrip("/")
-    if profile.kind == ProviderKind.OLLAMA.value:
-        return f"{base or 'http://127.0.0.1:11434'}/api/tags", profile.label
-    return f"{base}/models", profile.label
+        return profile.base_url if profile and profile.base_url else Yqcloud.url, Yqcloud.name
+    layout = profile.kind.facts.url
+    return f"{profile.base_url.rstrip('/') or layout.default}{layout.models_path}", profile.label
 
 
 class ProviderPresets(Sequence["Preset"]):

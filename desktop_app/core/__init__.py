@@ -1,1 +1,2 @@
-"""Parley's pure core: messages, stream events, errors and ports. No Qt, no aiohttp."""
+"""Parley's pure core: messages, stream events, errors, ports, preferences and provider kinds.
+No Qt, no aiohttp."""

@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from desktop_app.core.provider_kinds import ProviderKind
+
 # Keychain entry names (service "Parley"): every reader and writer of a secret uses these.
 PROXY_PASSWORD_KEY = "proxy_password"  # noqa: S105 - an entry name, not a password
 
@@ -48,13 +50,17 @@ class SendKey(StrEnum):
 @dataclass(frozen=True, slots=True)
 class ProviderProfile:
     """A provider the user set up: a preset (OpenAI, Groq, LM Studio, ...) or a custom endpoint.
-    Its API key lives in the keychain under `api_key/<id>`, never here."""
+    Its API key lives in the keychain under `api_key/<id>`, never here. `kind` may be given as its
+    stored text; anything but a known kind is a `ValueError`."""
 
     id: str
-    kind: str  # ProviderKind value: "yqcloud" | "openai" | "ollama"
+    kind: ProviderKind
     label: str
     base_url: str = ""
     model: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ProviderKind.parse(self.kind))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from desktop_app.core.errors import ConfigurationError, ProviderError
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.net.session import HttpClient, NetworkConfig
-from desktop_app.providers.registry import ProviderKind, preset
+from desktop_app.providers.registry import preset
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PROBE_TIMEOUT = 0.8
@@ -55,8 +56,7 @@ DEFAULT_PORTS: Mapping[str, int] = {c.preset_id: c.default_port for c in _CANDID
 def base_url_for(preset_id: str, port: int) -> str:
     """The base URL a provider of this kind uses for a server on `port` of this machine."""
     candidate = _candidate(preset_id)
-    root = f"http://{LOOPBACK}:{port}"
-    return root if candidate.kind is ProviderKind.OLLAMA else f"{root}/v1"
+    return f"http://{LOOPBACK}:{port}{candidate.kind.facts.url.root_path}"
 
 
 async def discover_local_servers(
@@ -90,10 +90,8 @@ async def _probe(
     http: HttpClient, candidate: _Candidate, port: int, timeout: float
 ) -> DiscoveredServer | None:
     base_url = base_url_for(candidate.preset_id, port)
-    if candidate.kind is ProviderKind.OLLAMA:
-        url, parse = f"{base_url}/api/tags", _ollama_models
-    else:
-        url, parse = f"{base_url}/models", _openai_models
+    url = f"{base_url}{candidate.kind.facts.url.models_path}"
+    parse = _ollama_models if candidate.kind is ProviderKind.OLLAMA else _openai_models
     document: object = None
     # The deadline covers connect, headers and a body that trickles in forever.
     with contextlib.suppress(ProviderError, TimeoutError):

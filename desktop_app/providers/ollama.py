@@ -9,11 +9,12 @@ from typing import Any
 from desktop_app.core.errors import ProtocolError
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 from desktop_app.core.messages import ChatRequest
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.net.decoding import LineSplitter, loads_json_line
 from desktop_app.net.session import HttpClient, NetworkConfig
 from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url, in_band_error
 
-DEFAULT_BASE_URL = "http://127.0.0.1:11434"
+DEFAULT_BASE_URL = ProviderKind.OLLAMA.facts.url.default
 
 
 class Ollama(AsyncGeneratorProvider):

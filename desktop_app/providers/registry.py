@@ -1,20 +1,16 @@
-"""Provider kinds and presets, and the one function that turns a profile into a provider instance."""
+"""Provider presets, and the one function that turns a profile into a provider instance: it maps
+each `ProviderKind` (core/provider_kinds.py, where a kind's facts live) to its provider class."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Final
 
 from desktop_app.core.errors import ConfigurationError
 from desktop_app.core.ports import ChatProvider
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.net.session import HttpClient
-
-
-class ProviderKind(StrEnum):
-    YQCLOUD = "yqcloud"
-    OPENAI = "openai"  # any OpenAI-compatible API
-    OLLAMA = "ollama"  # Ollama's native API
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,24 +79,56 @@ def create_provider(
     headers: Mapping[str, str] | None = None,
     name: str | None = None,
 ) -> ChatProvider:
-    """A configured provider instance. `api_key` goes only to this provider's own requests."""
+    """A configured provider instance. `api_key` goes only to this provider's own requests, and
+    only when the kind sends one."""
     try:
         kind = ProviderKind(kind)
     except ValueError:
         known = ", ".join(k.value for k in ProviderKind)
         raise ConfigurationError(f"Unknown provider kind {kind!r}; use one of {known}.") from None
-    if kind is ProviderKind.YQCLOUD:
-        from desktop_app.providers.yqcloud import Yqcloud
+    facts = kind.facts
+    if facts.url.required and not base_url:
+        raise ConfigurationError(f"The {facts.name} API needs a base URL, e.g. {facts.url.example}.")
+    setup = _Setup(
+        http=http,
+        base_url=base_url or facts.url.default,
+        api_key=api_key if facts.uses_api_key else None,
+        headers=headers,
+        name=name or facts.name,
+    )
+    return _FACTORIES[kind](setup)
 
-        return Yqcloud(api_endpoint=base_url or None, http=http)
-    if kind is ProviderKind.OPENAI:
-        from desktop_app.providers.openai_compat import OpenAICompatible
 
-        if not base_url:
-            raise ConfigurationError(
-                "An OpenAI-compatible provider needs a base URL, e.g. http://127.0.0.1:8080/v1."
-            )
-        return OpenAICompatible(base_url, api_key, headers, name=name or "OpenAI-compatible", http=http)
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    http: HttpClient
+    base_url: str  # "" = the provider's own endpoint (Yqcloud)
+    api_key: str | None
+    headers: Mapping[str, str] | None
+    name: str
+
+
+# Each kind's provider class, imported when first used (aiohttp-heavy modules stay off start-up).
+def _yqcloud(setup: _Setup) -> ChatProvider:
+    from desktop_app.providers.yqcloud import Yqcloud
+
+    return Yqcloud(api_endpoint=setup.base_url or None, http=setup.http)
+
+
+def _openai(setup: _Setup) -> ChatProvider:
+    from desktop_app.providers.openai_compat import OpenAICompatible
+
+    return OpenAICompatible(setup.base_url, setup.api_key, setup.headers, name=setup.name, http=setup.http)
+
+
+def _ollama(setup: _Setup) -> ChatProvider:
     from desktop_app.providers.ollama import Ollama
 
-    return Ollama(base_url or "http://127.0.0.1:11434", name=name or "Ollama", http=http)
+    return Ollama(setup.base_url, name=setup.name, http=setup.http)
+
+
+_FACTORIES: Final[Mapping[ProviderKind, Callable[[_Setup], ChatProvider]]] = {
+    ProviderKind.YQCLOUD: _yqcloud,
+    ProviderKind.OPENAI: _openai,
+    ProviderKind.OLLAMA: _ollama,
+}

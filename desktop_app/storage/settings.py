@@ -30,7 +30,6 @@ from desktop_app.core.preferences import (
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION: Final = 1
-PROVIDER_KINDS: Final = ("yqcloud", "openai", "ollama")  # = providers.registry.ProviderKind values
 _PROFILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _MAX_TEXT = 4096
 
@@ -181,11 +180,10 @@ _PROFILE_FIELDS: Final = ("id", "kind", "label", "base_url", "model")
 
 
 def validate_profile(profile: ProviderProfile) -> ProviderProfile:
-    """The profile itself, or `ValueError` saying which field is wrong."""
+    """The profile itself, or `ValueError` saying which field is wrong. (Its kind was checked when
+    it was made: a `ProviderProfile` holds a known `ProviderKind` only.)"""
     if not _PROFILE_ID.fullmatch(profile.id):
         raise ValueError(f"id {profile.id!r} must be letters, digits, '.', '_' or '-'")
-    if profile.kind not in PROVIDER_KINDS:
-        raise ValueError(f"kind {profile.kind!r} is not one of {', '.join(PROVIDER_KINDS)}")
     for text in (profile.label, profile.model, profile.base_url):
         _text(text)
     if profile.base_url:
@@ -298,6 +296,7 @@ class Settings:
         bad = [name for name, value in fields.items() if not isinstance(value, str)]
         if bad:
             raise ValueError(f"{bad[0]} is not text")
+        # An unknown kind is a `ValueError` here: the profile is skipped with a log line.
         return validate_profile(ProviderProfile(**fields))  # type: ignore[arg-type]
 
     def set_profiles(self, profiles: list[ProviderProfile], *, sync: bool = True) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayou
 
 from desktop_app.core.errors import ParleyError
 from desktop_app.core.preferences import Preferences, ProviderProfile
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.composer import Composer
 from desktop_app.ui.conversation_settings import ConversationSettingsDialog
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
             dialog.general.desktop.attach(self.desktop.settings_backend())
             self._preferences_dialog = dialog
         dialog.open_page(page)
-        if add_keyed and not any(p.kind == "openai" for p in dialog.draft().profiles):
+        if add_keyed and not any(p.kind.facts.uses_api_key for p in dialog.draft().profiles):
             keyed = next((p for p in self._backend.preferences.presets if p.needs_key), None)
             if keyed is not None:
                 dialog.providers.add_preset(keyed.id)
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
             self.show_message(str(exc))
 
     def choose_yqcloud(self) -> None:
-        preset = next((p for p in self._backend.preferences.presets if p.kind == "yqcloud"), None)
+        preset = next((p for p in self._backend.preferences.presets if p.kind is ProviderKind.YQCLOUD), None)
         if preset is None:
             return
         existing = self._prefs.profile(preset.id)

@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 
 from desktop_app.core.errors import ConfigurationError
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.providers.discovery import DEFAULT_PORTS, DiscoveredServer, discover_local_servers
-from desktop_app.providers.registry import ProviderKind
 from tests.support.server import ScriptedServer
 
 ServerFactory = Callable[[], Awaitable[ScriptedServer]]

@@ -22,11 +22,10 @@ from desktop_app.core.preferences import (
     SendKey,
     Theme,
 )
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.net.proxy import parse_proxy
-from desktop_app.providers.registry import ProviderKind
 from desktop_app.storage.paths import resolve_paths
 from desktop_app.storage.settings import (
-    PROVIDER_KINDS,
     SCHEMA_VERSION,
     Keys,
     Settings,
@@ -57,8 +56,8 @@ def test_a_missing_file_gives_the_defaults_and_is_not_created_by_reading(ini: Pa
 
 def test_saved_preferences_reach_the_file_and_a_new_instance(ini: Path) -> None:
     profiles = (
-        ProviderProfile("local", "openai", "llama.cpp", "http://127.0.0.1:8080/v1", "SmolLM2"),
-        ProviderProfile("free", "yqcloud", "Yqcloud"),
+        ProviderProfile("local", ProviderKind.OPENAI, "llama.cpp", "http://127.0.0.1:8080/v1", "SmolLM2"),
+        ProviderProfile("free", ProviderKind.YQCLOUD, "Yqcloud"),
     )
     wanted = Preferences(
         proxy_mode=ProxyMode.MANUAL,
@@ -80,8 +79,13 @@ def test_saved_preferences_reach_the_file_and_a_new_instance(ini: Path) -> None:
     )
     Settings(ini).save(wanted)
 
-    assert Settings(ini).load() == wanted
+    loaded = Settings(ini).load()
+    assert loaded == wanted
+    assert [p.kind for p in loaded.profiles] == [ProviderKind.OPENAI, ProviderKind.YQCLOUD]
+    assert all(type(p.kind) is ProviderKind for p in loaded.profiles)  # not just equal text
     text = ini.read_text(encoding="utf-8")
+    assert "1\\kind=openai" in text  # the kind's value, as settings files always had it
+    assert "2\\kind=yqcloud" in text
     assert "timeout=30" in text
     assert "proxy_type=socks5" in text
     assert "theme=dark" in text
@@ -215,8 +219,9 @@ def test_invalid_values_are_refused_before_anything_is_written(ini: Path) -> Non
         settings.update({Keys.THEME: Theme.DARK, Keys.TIMEOUT: 0})
     with pytest.raises(ConfigurationError, match="ui/hotkey"):
         settings.set(Keys.HOTKEY, "Ctrl+K\n[evil]")
+    bad = ProviderProfile("x", ProviderKind.OPENAI, "X", "ftp://host/v1")
     with pytest.raises(ConfigurationError, match="profile"):
-        settings.save(Preferences(theme=Theme.DARK, profiles=(ProviderProfile("x", "telnet", "X"),)))
+        settings.save(Preferences(theme=Theme.DARK, profiles=(bad,)))
 
     assert ini.read_bytes() == before
     assert Settings(ini).get(Keys.THEME) is Theme.SYSTEM
@@ -270,8 +275,10 @@ def test_settings_from_a_newer_version_are_read_with_a_warning(
     assert warnings_about(caplog, "newer Parley")
 
 
-def test_provider_kinds_match_the_registry() -> None:
-    assert set(PROVIDER_KINDS) == {kind.value for kind in ProviderKind}
+def test_a_profile_holds_a_known_kind_only() -> None:
+    assert ProviderProfile("x", "ollama", "X").kind is ProviderKind.OLLAMA  # stored text is parsed
+    with pytest.raises(ValueError, match=r"'telnet' is not one of yqcloud, openai, ollama"):
+        ProviderProfile("x", "telnet", "X")
 
 
 # Proxy URL ---------------------------------------------------------------------------------------

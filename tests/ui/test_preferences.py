@@ -27,6 +27,7 @@ from desktop_app.core.preferences import (
     SendKey,
     Theme,
 )
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.providers.registry import PRESETS
 from desktop_app.storage.secrets import KeyringSecrets
 from desktop_app.storage.settings import Settings
@@ -199,12 +200,38 @@ def test_an_empty_host_and_a_custom_server_without_url_are_marked(qtbot: QtBot, 
     assert not dialog.ok_button.isEnabled()
     dialog.network.mode_off.setChecked(True)
     assert dialog.ok_button.isEnabled()
-    dialog.providers._add_custom("openai")
+    dialog.providers._add_custom(ProviderKind.OPENAI)
     assert not dialog.ok_button.isEnabled()
     form = dialog.providers.form
     assert form.base_url.property("invalid") is True
     qtbot.keyClicks(form.base_url, "http://127.0.0.1:8080/v1")
     assert dialog.ok_button.isEnabled()
+
+
+def test_the_profile_form_follows_the_kinds_facts(harness: Harness) -> None:
+    dialog = harness.dialog()
+    providers, form = dialog.providers, dialog.providers.form
+    providers.add_preset("yqcloud")
+    providers._add_custom(ProviderKind.OPENAI)
+    providers._add_custom(ProviderKind.OLLAMA)
+    assert providers.current_profile() == ProviderProfile(
+        "ollama", ProviderKind.OLLAMA, "Ollama", "http://127.0.0.1:11434"
+    )
+    shown = {}
+    for row, profile in enumerate(providers.apply(Preferences()).profiles):
+        providers.list.setCurrentRow(row)
+        shown[profile.kind] = (
+            form.form.isRowVisible(form.base_url),
+            form.form.isRowVisible(form.api_key_caption),
+            form.refresh.isEnabled(),
+            not form.notice.isHidden(),
+        )
+    # (base URL, API key, model list refresh, the unofficial-service notice)
+    assert shown == {
+        ProviderKind.YQCLOUD: (False, False, False, True),
+        ProviderKind.OPENAI: (True, True, True, False),
+        ProviderKind.OLLAMA: (True, False, True, False),
+    }
 
 
 def test_unavailable_keychain_is_reported_and_nothing_is_saved(

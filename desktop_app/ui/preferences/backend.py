@@ -12,6 +12,7 @@ from typing import Protocol
 
 from desktop_app.core.ports import SecretStore
 from desktop_app.core.preferences import Preferences, ProviderProfile, api_key_entry
+from desktop_app.core.provider_kinds import ProviderKind
 
 api_key_name = api_key_entry  # the name the preferences pages use
 
@@ -24,7 +25,7 @@ class PresetLike(Protocol):
     @property
     def label(self) -> str: ...
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> ProviderKind: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -54,7 +55,7 @@ def preset_profile(preset: PresetLike, taken: Sequence[str] = ()) -> ProviderPro
     """A new profile from a preset, with an id no other profile has."""
     return ProviderProfile(
         id=unique_id(preset.id, taken),
-        kind=str(preset.kind),
+        kind=preset.kind,
         label=preset.label,
         base_url=preset.base_url,
         model=preset.default_model,

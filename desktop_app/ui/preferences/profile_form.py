@@ -18,25 +18,26 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.preferences import ProviderProfile
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.ui.icons import palette_icon
 from desktop_app.ui.preferences.fields import error_label, mark, show_error
 
-KIND_YQCLOUD, KIND_OPENAI, KIND_OLLAMA = "yqcloud", "openai", "ollama"
 
-
-def kind_label(kind: str) -> str:
+def kind_label(kind: ProviderKind) -> str:
+    """The kind as the form names it, in the UI language (a kind without a translated name here
+    shows its plain name from core)."""
     labels = {
-        KIND_YQCLOUD: QCoreApplication.translate("ProfileForm", "Yqcloud (unofficial, no account)"),
-        KIND_OPENAI: QCoreApplication.translate("ProfileForm", "OpenAI-compatible API"),
-        KIND_OLLAMA: QCoreApplication.translate("ProfileForm", "Ollama"),
+        ProviderKind.YQCLOUD: QCoreApplication.translate("ProfileForm", "Yqcloud (unofficial, no account)"),
+        ProviderKind.OPENAI: QCoreApplication.translate("ProfileForm", "OpenAI-compatible API"),
+        ProviderKind.OLLAMA: QCoreApplication.translate("ProfileForm", "Ollama"),
     }
-    return labels.get(kind, kind)
+    return labels.get(kind, kind.facts.name)
 
 
 def base_url_problem(profile: ProviderProfile) -> str | None:
     url = profile.base_url.strip()
     if not url:
-        if profile.kind == KIND_OPENAI:
+        if profile.kind.facts.url.required:
             return QCoreApplication.translate(
                 "ProfileForm", "Enter the API's base URL, for example http://127.0.0.1:8080/v1."
             )
@@ -141,7 +142,7 @@ class ProfileForm(QWidget):
             self._profile = profile
             self._key_saved = key_saved
             self.setEnabled(profile is not None)
-            profile = profile or ProviderProfile(id="", kind=KIND_OPENAI, label="")
+            profile = profile or ProviderProfile(id="", kind=ProviderKind.OPENAI, label="")
             self.label.setText(profile.label)
             self.kind.setText(kind_label(profile.kind))
             self.base_url.setText(profile.base_url)
@@ -218,14 +219,13 @@ class ProfileForm(QWidget):
         self.api_key.setEchoMode(QLineEdit.EchoMode.Normal if visible else QLineEdit.EchoMode.Password)
         self.retranslate()
 
-    def _update_kind_rows(self, kind: str) -> None:
-        uses_url = kind != KIND_YQCLOUD
-        uses_key = kind == KIND_OPENAI
-        self.form.setRowVisible(self.base_url, uses_url)
+    def _update_kind_rows(self, kind: ProviderKind) -> None:
+        facts = kind.facts
+        self.form.setRowVisible(self.base_url, facts.url.editable)
         for row in (self.api_key_caption, self.key_note):
-            self.form.setRowVisible(row, uses_key)
-        self.refresh.setEnabled(kind != KIND_YQCLOUD)
-        self.notice.setVisible(kind == KIND_YQCLOUD)
+            self.form.setRowVisible(row, facts.uses_api_key)
+        self.refresh.setEnabled(facts.lists_models)
+        self.notice.setVisible(kind is ProviderKind.YQCLOUD)  # the notice is about Yqcloud
 
     def retranslate(self) -> None:
         self.label_caption.setText(self.tr("&Name:"))

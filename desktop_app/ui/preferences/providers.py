@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.preferences import Preferences, ProviderProfile
+from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.ui.preferences.backend import PresetLike, api_key_name, preset_profile, unique_id
 from desktop_app.ui.preferences.fields import error_colour
-from desktop_app.ui.preferences.profile_form import KIND_OLLAMA, KIND_OPENAI, ProfileForm, profile_problem
+from desktop_app.ui.preferences.profile_form import ProfileForm, profile_problem
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -152,14 +153,13 @@ class ProvidersPage(QWidget):
             self._rebuild(select=profile.id)
         self.validity_changed.emit()
 
-    def _add_custom(self, kind: str) -> None:
+    def _add_custom(self, kind: ProviderKind) -> None:
         taken = [p.id for p in self._profiles]
-        if kind == KIND_OLLAMA:
-            profile = ProviderProfile(
-                unique_id("ollama", taken), KIND_OLLAMA, "Ollama", "http://127.0.0.1:11434"
-            )
-        else:
-            profile = ProviderProfile(unique_id("custom", taken), KIND_OPENAI, self.tr("Custom server"))
+        if kind is ProviderKind.OPENAI:
+            profile = ProviderProfile(unique_id("custom", taken), kind, self.tr("Custom server"))
+        else:  # named after its kind, at its usual address
+            facts = kind.facts
+            profile = ProviderProfile(unique_id(kind.value, taken), kind, facts.name, facts.url.default)
         self._add(profile)
         self.form.base_url.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -210,7 +210,7 @@ class ProvidersPage(QWidget):
             self.form.load(None, "", None)
             return
         self.form.load(profile, self._typed_keys.get(profile.id, ""), self._key_saved.get(profile.id))
-        if profile.kind == KIND_OPENAI and profile.id not in self._key_saved:
+        if profile.kind.facts.uses_api_key and profile.id not in self._key_saved:
             self.key_status_needed.emit(profile.id)
 
     def _profile_edited(self, edited: object) -> None:
@@ -256,9 +256,11 @@ class ProvidersPage(QWidget):
             action.triggered.connect(lambda _checked=False, preset_id=preset.id: self.add_preset(preset_id))
         self.add_menu.addSeparator()
         self.add_menu.addAction(
-            self.tr("Other OpenAI-compatible server…"), lambda: self._add_custom(KIND_OPENAI)
+            self.tr("Other OpenAI-compatible server…"), lambda: self._add_custom(ProviderKind.OPENAI)
         )
-        self.add_menu.addAction(self.tr("Ollama on another address…"), lambda: self._add_custom(KIND_OLLAMA))
+        self.add_menu.addAction(
+            self.tr("Ollama on another address…"), lambda: self._add_custom(ProviderKind.OLLAMA)
+        )
 
     def retranslate(self) -> None:
         self.default_label.setText(self.tr("New chats &use:"))
