@@ -215,8 +215,8 @@
         <translation>{server} по адресу {address}: {models}</translation>
     </message>
     <message>
-        <source>{server} will be added to Providers when you press OK or Apply.</source>
-        <translation>{server} появится среди провайдеров после нажатия «OK» или «Применить».</translation>
+        <source>{server} is now in Providers; OK or Apply saves it.</source>
+        <translation>{server} теперь среди провайдеров; «OK» или «Применить» сохранит его.</translation>
     </message>
     <message>
         <source>Desktop</source>

@@ -92,6 +92,15 @@ def test_a_configured_parley_does_not_probe(qtbot: QtBot, make_app: Any, api: Ch
     assert window.current_profile() == api.profile()
 
 
+def add_buttons(section: Any) -> list[tuple[str, bool]]:
+    """The scan's rows' buttons still on screen (a redrawn row replaces its button)."""
+    return [
+        (b.text(), b.isEnabled())
+        for b in section.servers_box.findChildren(QPushButton)
+        if b.objectName() == "addLocalServer" and b.isVisibleTo(section)
+    ]
+
+
 def test_preferences_scan_lists_servers_and_adds_one_in_a_click(
     qtbot: QtBot, make_app: Any, api: ChatAPI
 ) -> None:
@@ -106,6 +115,11 @@ def test_preferences_scan_lists_servers_and_adds_one_in_a_click(
     row_text = add.parentWidget().findChildren(type(section.scan_status))[0].text()
     assert row_text == f"llama.cpp at 127.0.0.1:{api.server.port}: small-model, big-model"
     qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    # In Providers at once (the default, as none was chosen), saved with OK like any change.
+    listed = [dialog.providers.list.item(i).text() for i in range(dialog.providers.list.count())]
+    assert listed == ["llama.cpp server"]
+    assert dialog.providers.default_profile.currentData() == "llamacpp"
+    qtbot.waitUntil(lambda: add_buttons(section) == [("Added", False)], timeout=WAIT_MS)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.current_profile() is not None, timeout=WAIT_MS)
     saved = Settings(app.data_dir / "settings.ini").load()

@@ -91,6 +91,7 @@ def with_servers(preferences: Preferences, servers: Sequence[DetectedServer]) ->
 
 class DesktopSection(QWidget):
     validity_changed = Signal()
+    server_added = Signal(object)  # DetectedServer: the Providers page lists it at once
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,13 +177,12 @@ class DesktopSection(QWidget):
         self._show_servers()
 
     def apply(self, preferences: Preferences) -> Preferences:
-        edited = dataclasses.replace(
+        return dataclasses.replace(
             preferences,
             hotkey=self.hotkey_text(),
             close_to_tray=self.close_to_tray.isChecked(),
             notify_when_done=self.notify_when_done.isChecked(),
         )
-        return with_servers(edited, self._added)
 
     def is_valid(self) -> bool:
         return self._hotkey_error() is None
@@ -310,14 +310,14 @@ class DesktopSection(QWidget):
         )
 
     def _add(self, server: DetectedServer) -> None:
-        """One click: the server becomes a provider profile when the dialog saves."""
+        """One click: the server is a provider profile in Providers at once (saved with OK or
+        Apply, like every other change in the dialog)."""
         if server not in self._added:
             self._added.append(server)
+            self.server_added.emit(server)
         self._show_servers()
         self.scan_status.setText(
-            self.tr("{server} will be added to Providers when you press OK or Apply.").format(
-                server=server.name
-            )
+            self.tr("{server} is now in Providers; OK or Apply saves it.").format(server=server.name)
         )
         self.validity_changed.emit()
 

@@ -76,6 +76,7 @@ class PreferencesDialog(QDialog):
         self.network.test_requested.connect(self._test_connection)
         self.providers.key_status_needed.connect(self._look_up_key)
         self.providers.models_requested.connect(self._list_models)
+        self.general.desktop.server_added.connect(self.providers.add_server)
         for page in (self.network, self.providers, self.general):
             page.validity_changed.connect(self._update_buttons)
             page.load(preferences)  # after connecting: loading asks for the saved keys

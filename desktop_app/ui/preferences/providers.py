@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.ui.preferences.backend import PresetLike, api_key_name, preset_profile, unique_id
+from desktop_app.ui.preferences.desktop import DetectedServer, same_server
 from desktop_app.ui.preferences.fields import error_colour
 from desktop_app.ui.preferences.profile_form import ProfileForm, profile_problem
 
@@ -137,6 +138,17 @@ class ProvidersPage(QWidget):
         if preset is None:
             return None
         profile = preset_profile(preset, [p.id for p in self._profiles])
+        self._add(profile)
+        return profile
+
+    def add_server(self, server: DetectedServer) -> ProviderProfile | None:
+        """A model server found by the scan (Preferences → General) becomes a profile here at
+        once, unless one for it exists; the first becomes the default when none is chosen."""
+        if any(same_server(p, server.profile) for p in self._profiles):
+            return None
+        profile = dataclasses.replace(
+            server.profile, id=unique_id(server.profile.id, [p.id for p in self._profiles])
+        )
         self._add(profile)
         return profile
 
