@@ -123,9 +123,11 @@ def test_open_in_parley_selects_the_conversation_and_it_continues_there(
     ]
 
 
-def test_open_in_parley_mid_answer_shows_all_of_it_once_it_ends(
+def test_open_in_parley_mid_answer_shows_it_growing_in_the_window(
     qtbot: QtBot, make_app: Any, api: ChatAPI
 ) -> None:
+    """The window shows the same running answer (the workspace's), still growing, not a copy
+    from history once it has ended."""
     app = make_app(configured(api))
     window = app.open()
     quick = window.desktop.quick
@@ -136,8 +138,13 @@ def test_open_in_parley_mid_answer_shows_all_of_it_once_it_ends(
     qtbot.mouseClick(quick.open_button, Qt.MouseButton.LeftButton)
     [conversation] = app.conversations()
     assert window.conversations.current == conversation.id
-    api.release.set()  # the answer goes on, saved by the quick prompt's controller
-    qtbot.waitUntil(lambda: "Quick answer!" in window.chat_view.browser.toPlainText(), timeout=WAIT_MS)
+    assert window.conversations.is_streaming()
+    assert window.composer.streaming  # Stop is offered in the window
+    assert window.chat_view.browser.toPlainText().endswith("Quick")  # the answer so far
+    api.release.set()  # the answer goes on
+    qtbot.waitUntil(lambda: not window.conversations.is_streaming(), timeout=WAIT_MS)
+    assert window.chat_view.browser.toPlainText().count("Quick answer!") == 1
+    assert not window.composer.streaming
     assert app.messages(conversation.id)[-1].status is MessageStatus.COMPLETE
 
 
