@@ -2,7 +2,7 @@
 and the main window on top; then a clean shutdown (answers stopped and saved, HTTP sessions and
 the database closed, no task left running).
 
-`cli.py` calls `main(data_dir=..., quick=...)` for a bare `parley` and `parley --quick`. One
+`__main__.py` calls `main(data_dir=..., quick=...)` for a bare `parley` and `parley --quick`. One
 Parley runs per user and data folder: a later start hands its arguments to the running one and
 exits 0; that one brings its window to the front, or opens the quick prompt for `--quick`.
 The callables the window gets over the services are in `gui_services.py`.

@@ -1,15 +1,15 @@
-"""The `parley` command line (contract: shared/spec/cli.md).
+"""`parley ask`: one answer streamed to stdout, no window (contract: shared/spec/cli.md).
 
     parley ask [--provider NAME] [--base-url URL] [--model M] [--system TEXT] [--timeout S]
                [--proxy URL | --no-proxy] [--no-save] [--data-dir PATH] PROMPT|-
-    parley [--data-dir PATH] [--quick]      the desktop app
-    parley --selftest | --version
 
-`ask` streams one answer to stdout, exactly as received, flushed as it arrives, then one newline.
+`__main__.py` reads the command line (with `add_ask_options` for this command) and calls
+`run_ask`. The answer goes to stdout exactly as received, flushed as it arrives, then one newline.
 Exit codes: 0 done (also when stdout was closed by the reader, e.g. `| head`); 1 failure, one line
 on stderr; 2 usage error (bad option values, including a malformed `--proxy` or `--base-url`, an
 unknown provider or an empty prompt); 130 interrupted (Ctrl+C), the partial answer saved as
-stopped.
+stopped. Services come from `compose.py`; nothing here reaches widgets (an import contract in
+pyproject.toml checks it).
 """
 
 from __future__ import annotations
@@ -18,24 +18,21 @@ import argparse
 import asyncio
 import contextlib
 import errno
-import importlib
 import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO, Final, NoReturn, cast
+from typing import BinaryIO, Final
 from urllib.parse import urlsplit
 
-from desktop_app import __version__
 from desktop_app.chat.save_pacing import SAVE_INTERVAL_S, SavePacer
 from desktop_app.compose import API_KEY_ENV, NetworkOverrides, UnknownProviderError, build_services
 from desktop_app.core.errors import ConfigurationError, HistoryError, ParleyError, ProviderError
 from desktop_app.core.events import TextDelta
 from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
 from desktop_app.core.ports import ChatProvider, HistoryStore
-from desktop_app.logs import Redactor, setup_logging
+from desktop_app.logs import Redactor, report, setup_logging
 from desktop_app.net.proxy import parse_proxy
 from desktop_app.storage.paths import resolve_paths
 
@@ -43,30 +40,9 @@ log = logging.getLogger(__name__)
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
-EXIT_USAGE: Final = 2
+EXIT_USAGE: Final = 2  # as for the errors argparse finds in __main__
 EXIT_INTERRUPTED: Final = 130
 PROXY_OPTION: Final = "given with --proxy"  # where hints say the proxy is, when it came from there
-
-
-def report(line: str, redact: Callable[[str], str] | None = None) -> None:
-    """One line on stderr, with anything shaped like a secret masked."""
-    redact = redact or Redactor()
-    if sys.stderr is None:  # a windowed executable has no stderr
-        return
-    text = f"parley: {redact(' '.join(line.split()))}\n"
-    # A redirected stderr on Windows may be a legacy code page without "→" or "—".
-    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-    text = text.encode(encoding, errors="replace").decode(encoding)
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(text)
-        sys.stderr.flush()
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, not argparse's usage block: errors a user causes are one clear line.
-        report(f"error: {message} (see {self.prog} --help)")
-        raise SystemExit(EXIT_USAGE)
 
 
 def _seconds(text: str) -> float:
@@ -94,76 +70,29 @@ def _base_url(text: str) -> str:
     return text
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="parley", description="Parley: a desktop chat client for large language models.")
-    parser.add_argument("--version", action="version", version=f"parley {__version__}")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--selftest", action="store_true", help="check Qt, networking, settings, keychain, history"
-    )
-    mode.add_argument("--quick", action="store_true", help="open the quick prompt of the running app")
-    data_help = "keep settings, history and logs in this folder (portable installs, tests)"
-    parser.add_argument("--data-dir", type=Path, metavar="PATH", help=data_help)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    ask = commands.add_parser(
-        "ask",
-        help="stream one answer to stdout, no window",
-        description="Stream one answer to stdout. Exit 0 done, 1 failure, 2 usage error, 130 Ctrl+C.",
-    )
-    ask.add_argument("--data-dir", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=data_help)
-    ask.add_argument(
+def add_ask_options(parser: argparse.ArgumentParser) -> None:
+    """`parley ask`'s description, options and PROMPT, on the parser `__main__` made for it
+    (which also gives it the global `--data-dir`)."""
+    parser.description = "Stream one answer to stdout. Exit 0 done, 1 failure, 2 usage error, 130 Ctrl+C."
+    parser.add_argument(
         "--provider",
         metavar="NAME",
         help="yqcloud, openai, ollama, a preset or a saved profile (default: the saved one, else yqcloud)",
     )
-    ask.add_argument(
+    parser.add_argument(
         "--base-url",
         metavar="URL",
         type=_base_url,
         help="openai: the API base incl. /v1; ollama: the server root; yqcloud: the endpoint URL",
     )
-    ask.add_argument("--model", metavar="NAME", help="model id (yqcloud has one model)")
-    ask.add_argument("--system", metavar="TEXT", help="system message")
-    ask.add_argument("--timeout", metavar="SECONDS", type=_seconds, help="connect and idle timeout")
-    proxy = ask.add_mutually_exclusive_group()
+    parser.add_argument("--model", metavar="NAME", help="model id (yqcloud has one model)")
+    parser.add_argument("--system", metavar="TEXT", help="system message")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, help="connect and idle timeout")
+    proxy = parser.add_mutually_exclusive_group()
     proxy.add_argument("--proxy", metavar="URL", type=_proxy_url, help="proxy for every request")
     proxy.add_argument("--no-proxy", action="store_true", help="ignore the saved proxy")
-    ask.add_argument("--no-save", action="store_true", help="do not save this exchange to history")
-    ask.add_argument("prompt", metavar="PROMPT", help="the question, or - to read it from stdin")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 on usage errors, 0 after --version
-    if args.command == "ask":
-        if args.selftest or args.quick:
-            parser.error("ask cannot be combined with --selftest or --quick")
-        return run_ask(args)
-    if args.selftest:
-        # Imported here so `parley ask` never pays for the selftest's imports.
-        from desktop_app.selftest import run_selftest
-
-        return run_selftest(args.data_dir)
-    return start_gui(args.data_dir, quick=args.quick)
-
-
-def start_gui(data_dir: Path | None, *, quick: bool = False) -> int:
-    """Hand over to the desktop app (`desktop_app.app.main(data_dir=..., quick=...)`)."""
-    try:
-        app = importlib.import_module("desktop_app.app")
-    except ModuleNotFoundError as exc:
-        if exc.name != "desktop_app.app":
-            raise
-        report("the desktop app is not built yet; use `parley ask PROMPT`")
-        return EXIT_FAILURE
-    except ImportError as exc:  # Qt's libraries missing on this system, typically
-        from desktop_app.display_check import SystemLibraries, missing_gui_libraries
-
-        report(missing_gui_libraries(SystemLibraries()) or f"the desktop app cannot start: {exc}")
-        return EXIT_FAILURE
-    run = cast(Callable[..., int], app.main)
-    return int(run(data_dir=data_dir, quick=quick))
+    parser.add_argument("--no-save", action="store_true", help="do not save this exchange to history")
+    parser.add_argument("prompt", metavar="PROMPT", help="the question, or - to read it from stdin")
 
 
 def run_ask(args: argparse.Namespace) -> int:

@@ -2,17 +2,18 @@
 
 Every path that can carry a secret into the log (a server error quoting the key, a proxy URL with
 `user:password@`, an `Authorization: Bearer ...` header) passes the `Redactor`. The user sees one
-line; the traceback, redacted, goes here.
+line (`report`); the traceback, redacted, goes here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import re
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -64,6 +65,21 @@ class Redactor:
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text
+
+
+def report(line: str, redact: Callable[[str], str] | None = None) -> None:
+    """The one line a user sees on stderr (`parley: ...`), with anything shaped like a secret
+    masked. Used by the command line and by a start of the app that fails before its window."""
+    redact = redact or Redactor()
+    if sys.stderr is None:  # a windowed executable has no stderr
+        return
+    text = f"parley: {redact(' '.join(line.split()))}\n"
+    # A redirected stderr on Windows may be a legacy code page without "→" or "—".
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    text = text.encode(encoding, errors="replace").decode(encoding)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 class RedactingFilter(logging.Filter):

@@ -1,4 +1,5 @@
-"""`parley --selftest`: start Parley's machinery offscreen and check each part, one line each.
+"""`parley --selftest`, the part without widgets: each check of Parley's machinery, and the run
+that prints one line per check.
 
     ok   qt            PySide6 6.11.3 / Qt 6.11.3, platform offscreen
     warn keychain      unavailable: No secure keychain is available (...)
@@ -9,6 +10,10 @@ without one (it only cannot save API keys). Everything written goes to a tempora
 (inside `--data-dir` when given) that is removed afterwards; the user's own settings, history
 and keychain are only read, never changed. Made for packaged builds: it proves the bundle
 has its Qt plugins, SSL, SQLite with FTS5, resources and the asyncio/Qt event loop.
+
+`selftest_gui.py` makes the QApplication, adds the checks that need widgets (a widget grabbed,
+the icons drawn) and decides the order; this module imports no widgets (the layers contract in
+pyproject.toml keeps it beside `ui`, not above it).
 """
 
 from __future__ import annotations
@@ -23,34 +28,30 @@ import ssl
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final, TextIO, TypeAlias
 
 import aiohttp
-import PySide6
 import truststore
 from aiohttp import web
-from PySide6.QtCore import QLibraryInfo, QTimer, QTranslator, qVersion
-from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTimer, QTranslator
 
 from desktop_app import __version__
 from desktop_app.core.errors import SecretStoreError
 from desktop_app.core.events import TextDelta
 from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
 from desktop_app.gui_thread import objects_die_on_the_gui_thread
+from desktop_app.i18n import TRANSLATIONS_DIR
 from desktop_app.net.session import HttpClient, NetworkConfig, default_ssl_context
 from desktop_app.providers.yqcloud import Yqcloud
 from desktop_app.qt_async import close_event_loop, create_event_loop
 from desktop_app.storage.history import SqliteHistory
-from desktop_app.storage.paths import resolve_paths, set_application_names
+from desktop_app.storage.paths import resolve_paths
 from desktop_app.storage.secrets import KeyringSecrets
 from desktop_app.storage.settings import Keys, Settings
-from desktop_app.ui.icons import ICON_DIR, app_icon
-from desktop_app.ui.theme import TRANSLATIONS_DIR
 
 CHECK_TIMEOUT: Final = 20.0  # seconds per check; the keychain has its own, shorter limit
 KEYCHAIN_TIMEOUT: Final = 5.0
@@ -135,23 +136,6 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 # --- the checks: each returns its detail text, raises DegradedError or fails with any exception ---
-
-
-async def check_qt() -> str:
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        raise CheckFailedError("no QApplication")
-    label = QLabel("Parley")
-    try:
-        label.resize(120, 40)
-        pixmap = label.grab()
-        ratio = pixmap.devicePixelRatio()
-        size = (round(pixmap.width() / ratio), round(pixmap.height() / ratio))
-        if pixmap.isNull() or size != (120, 40):
-            raise CheckFailedError(f"grabbing a widget gave a {size[0]}x{size[1]} image, not 120x40")
-    finally:
-        label.deleteLater()
-    return f"PySide6 {PySide6.__version__} / Qt {qVersion()}, platform {QGuiApplication.platformName()}"
 
 
 async def check_plugins() -> str:
@@ -293,18 +277,6 @@ async def check_keychain() -> str:
     return f"{backend} (read-only check)"
 
 
-async def check_icons() -> str:
-    svgs = sorted(ICON_DIR.glob("*.svg"))
-    if not svgs:
-        raise CheckFailedError(f"no SVG icons in {ICON_DIR}")
-    if app_icon().isNull():
-        raise CheckFailedError("the app icon did not render (SVG image plugin missing?)")
-    unreadable = [p.name for p in svgs if QIcon(str(p)).pixmap(32, 32).isNull()]
-    if unreadable:
-        raise CheckFailedError(f"SVG icon engine could not draw {', '.join(unreadable)}")
-    return f"{len(svgs)} SVG icons in {ICON_DIR}"
-
-
 async def check_translations() -> str:
     qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if not QTranslator().load("qtbase_ru", qt_folder):
@@ -327,29 +299,16 @@ async def check_paths(data_dir: Path | None) -> str:
 # --- running them --------------------------------------------------------------------------------
 
 
-async def run_checks(data_dir: Path | None, report: Callable[[CheckResult], None]) -> list[CheckResult]:
-    scratch = Scratch(data_dir)
-    checks: list[tuple[str, Callable[[], Awaitable[str]]]] = [
-        ("qt", check_qt),
-        ("plugins", check_plugins),
-        ("loop", check_loop),
-        ("http", check_http),
-        ("tls", check_tls),
-        ("settings", lambda: check_settings(scratch)),
-        ("history", lambda: check_history(scratch)),
-        ("keychain", check_keychain),
-        ("icons", check_icons),
-        ("translations", check_translations),
-        ("paths", lambda: check_paths(data_dir)),
-    ]
+Check: TypeAlias = tuple[str, Callable[[], Awaitable[str]]]  # a name and what checks it
+
+
+async def run_checks(checks: Sequence[Check], report: Callable[[CheckResult], None]) -> list[CheckResult]:
+    """Run `checks` one after another; each result is reported as soon as it is known."""
     results = []
-    try:
-        for name, check in checks:
-            result = await _run_one(name, check)
-            report(result)
-            results.append(result)
-    finally:
-        scratch.cleanup()
+    for name, check in checks:
+        result = await _run_one(name, check)
+        report(result)
+        results.append(result)
     return results
 
 
@@ -389,26 +348,33 @@ class _Output:
                 os.close(devnull)
 
 
-def run_selftest(data_dir: Path | None = None, *, out: TextIO | None = None) -> int:
-    """Run every check offscreen (unless QT_QPA_PLATFORM says otherwise); print one line per
-    check to `out` (default stdout); return 0 if none failed, else 1."""
-    output = _Output(out if out is not None else sys.stdout)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    set_application_names()
+def run(
+    app: QCoreApplication,
+    data_dir: Path | None,
+    checks: Callable[[Scratch], Sequence[Check]],
+    *,
+    out: TextIO | None,
+) -> int:
+    """Run the checks `checks(scratch)` lists on a qasync loop over `app`; print a heading, one
+    line per check and a summary to `out` (None: nowhere, a windowed executable has no stdout);
+    return 0 if none failed, else 1. Checks that write use `scratch`, a temporary folder inside
+    `data_dir` (else the system's) that is removed at the end."""
+    output = _Output(out)
     root = logging.getLogger()
     quiet = logging.NullHandler()  # the lines say what failed; keep stray log records off stderr
     if not root.handlers:
         root.addHandler(quiet)
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
+    scratch = Scratch(data_dir)
     with objects_die_on_the_gui_thread(app):
         loop = create_event_loop(app)
         asyncio.set_event_loop(loop)
         output.write_line(f"Parley {__version__} selftest")
         try:
-            results = loop.run_until_complete(run_checks(data_dir, lambda r: output.write_line(r.line())))
+            results = loop.run_until_complete(
+                run_checks(checks(scratch), lambda result: output.write_line(result.line()))
+            )
         finally:
+            scratch.cleanup()
             close_event_loop(loop)
             asyncio.set_event_loop(None)
             root.removeHandler(quiet)

@@ -1,4 +1,4 @@
-"""`parley --selftest` (desktop_app/selftest.py): run for real in a child process, as the packaged
+"""`parley --selftest` (desktop_app/selftest*.py): run for real in a child process, as the packaged
 app runs it, plus its failure handling in process. The keychain is pinned per test through
 PYTHON_KEYRING_BACKEND, so no test touches the developer's own keychain."""
 
@@ -48,7 +48,7 @@ def run_selftest(
     if keyring_backend is not None:
         env["PYTHON_KEYRING_BACKEND"] = keyring_backend
     code = (
-        "import pathlib, sys; from desktop_app.selftest import run_selftest; "
+        "import pathlib, sys; from desktop_app.selftest_gui import run_selftest; "
         "sys.exit(run_selftest(pathlib.Path(sys.argv[1])))"
     )
     return subprocess.Popen(

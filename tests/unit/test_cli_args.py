@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app import __version__
-from desktop_app.cli import EXIT_USAGE, build_parser, main
+from desktop_app.__main__ import EXIT_USAGE, build_parser, main
 
 
 def parse(*argv: str) -> dict[str, object]:
