@@ -218,7 +218,9 @@ class MainWindow(QMainWindow):
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.applied.connect(self.apply_preferences)
             dialog.applied.connect(lambda _saved: self.desktop.preferences_saved(dialog.general.desktop))
-            dialog.destroyed.connect(self._preferences_closed)
+            # Closed, not destroyed: a dialog closed with OK is deleted later, and Preferences
+            # opened again before that must not get the dying one.
+            dialog.finished.connect(lambda _result, closing=dialog: self._preferences_closed(closing))
             dialog.general.desktop.attach(self.desktop.settings_backend())
             self._preferences_dialog = dialog
         dialog.open_page(page)
@@ -231,8 +233,9 @@ class MainWindow(QMainWindow):
             dialog.providers.focus_key()
         return dialog
 
-    def _preferences_closed(self) -> None:
-        self._preferences_dialog = None
+    def _preferences_closed(self, dialog: PreferencesDialog) -> None:
+        if self._preferences_dialog is dialog:
+            self._preferences_dialog = None
 
     def apply_preferences(self, preferences: object) -> None:
         """Save and apply at once: theme, font, language, send key, network, provider, shortcut."""

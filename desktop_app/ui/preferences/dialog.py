@@ -47,6 +47,8 @@ class PreferencesDialog(QDialog):
         self._backend = backend
         self._base = preferences
         self._tasks = OwnedTasks()
+        tasks = self._tasks
+        self.destroyed.connect(lambda: tasks.cancel_all())  # none outlives the dialog's widgets
         self._saving = False
         self.banner = QLabel(self)
         self.banner.setObjectName("preferencesBanner")
