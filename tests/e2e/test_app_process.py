@@ -25,6 +25,7 @@ from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.storage.history import SqliteHistory
 from desktop_app.storage.settings import Settings
+from tests.support.processes import until_asked
 from tests.support.screenshots import SHOT_SCRIPT, artifacts_dir
 from tests.support.server import ScriptedServer, sse, stream_chunks
 
@@ -105,7 +106,7 @@ async def test_app_starts_offscreen_and_closes_cleanly_on_sigterm(
     chat = ChatServer(server)
     configure(tmp_path, server)
     async with running_app(tmp_path, app_env()) as process:
-        await asyncio.wait_for(chat.models_requested.wait(), START_TIMEOUT)
+        await until_asked(process, chat.models_requested, START_TIMEOUT)
         process.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT)
     assert process.returncode == 0
@@ -174,7 +175,7 @@ async def test_kill_9_mid_answer_keeps_the_partial_text(
     configure(tmp_path, server)
     env = app_env(QT_QPA_PLATFORM="xcb", DISPLAY=xvfb)
     async with running_app(tmp_path, env) as process:
-        await asyncio.wait_for(chat.models_requested.wait(), START_TIMEOUT)
+        await until_asked(process, chat.models_requested, START_TIMEOUT)
         window = xdotool(xvfb, "search", "--sync", "--onlyvisible", "--name", "^Parley$").split()[0]
         # The composer has the keyboard focus at start; X needs the window focused too (no WM).
         xdotool(xvfb, "windowfocus", "--sync", window, "type", "--delay", "5", "Tell me everything")
@@ -240,7 +241,7 @@ async def test_a_typed_question_gets_the_whole_answer_and_a_screenshot(
     shot = artifacts_dir(tmp_path) / "e2e-main-window-answer.png"
     shot.unlink(missing_ok=True)
     async with running_app(tmp_path, env) as process:
-        await asyncio.wait_for(chat.models_requested.wait(), START_TIMEOUT)
+        await until_asked(process, chat.models_requested, START_TIMEOUT)
         window = xdotool(xvfb, "search", "--sync", "--onlyvisible", "--name", "^Parley$").split()[0]
         xdotool(xvfb, "windowfocus", "--sync", window, "type", "--delay", "5", "How do signals work?")
         xdotool(xvfb, "key", "Return")

@@ -129,7 +129,7 @@ def run_group(name: str, paths: Sequence[str], args: Sequence[str]) -> Outcome:
                 *paths, *_junit_for(args, suffix), *(f"--deselect={nodeid}" for nodeid in skip),
             ]  # fmt: skip
             env = {**os.environ, PROGRESS_ENV: str(progress), "PYTHONFAULTHANDLER": "1"}
-            print(f"\n----- scripts/test: {name}: pytest {' '.join(paths)}", flush=True)
+            print(f"\n----- scripts/test: {name}: pytest {' '.join(paths) or ' '.join(args)}", flush=True)
             status = subprocess.run(command, env=env, timeout=GROUP_TIMEOUT_S, check=False).returncode
             if not _died(status):
                 outcome.status = status
