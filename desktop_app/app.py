@@ -196,13 +196,14 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
     set_application_names()
     # Before Qt is asked for a display: when there is none, Qt aborts with "Reinstalling the
     # application may fix this problem"; this says what is missing instead.
-    problem = diagnose(os.environ, SystemLibraries(), SystemDisplays())
-    if problem is not None:
-        _report_startup_failure(problem, data_dir)
-        return EXIT_FAILURE
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        app = create_application(sys.argv[:1], _log_file(data_dir))
+    with SystemDisplays() as displays:  # held open until Qt has its own connection
+        problem = diagnose(os.environ, SystemLibraries(), displays)
+        if problem is not None:
+            _report_startup_failure(problem, data_dir)
+            return EXIT_FAILURE
+        app = QApplication.instance()
+        if not isinstance(app, QApplication):
+            app = create_application(sys.argv[:1], _log_file(data_dir))
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("parley")

@@ -256,22 +256,57 @@ class SystemLibraries:
 
 class SystemDisplays:
     """Connects the way Qt will: libxcb for X11 (so local and TCP displays, abstract sockets
-    and Xauthority are all handled as Qt's xcb plugin sees them), a socket for Wayland."""
+    and Xauthority are all handled as Qt's xcb plugin sees them), a socket for Wayland.
+
+    A working X connection is held until `close()`, which the app calls once Qt has connected:
+    an X server with no other client (Xvfb, as under xvfb-run) resets itself when its last
+    client leaves, and a probe closed just before Qt connects made Qt's connection fail in that
+    moment ("could not connect to display")."""
+
+    def __init__(self) -> None:
+        self._xcb: ctypes.CDLL | None = None
+        self._held: list[int] = []
+
+    @property
+    def held(self) -> int:
+        """How many X connections are held open (tests)."""
+        return len(self._held)
 
     def x11_error(self, display: str) -> int:
-        xcb = ctypes.CDLL("libxcb.so.1")
-        xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
-        xcb.xcb_connect.restype = ctypes.c_void_p
-        xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
-        xcb.xcb_connection_has_error.restype = ctypes.c_int
-        xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
-        xcb.xcb_disconnect.restype = None
+        xcb = self._library()
         # xcb_connect never returns NULL: a failed connection is an object that reports its error.
         connection = xcb.xcb_connect(display.encode(), None)
-        try:
-            return int(xcb.xcb_connection_has_error(connection))
-        finally:
+        error = int(xcb.xcb_connection_has_error(connection))
+        if error:
             xcb.xcb_disconnect(connection)
+        else:
+            self._held.append(connection)
+        return error
+
+    def close(self) -> None:
+        """Let go of the connections held since the check (Qt has its own by now)."""
+        held, self._held = self._held, []
+        if held and self._xcb is not None:
+            for connection in held:
+                self._xcb.xcb_disconnect(connection)
+
+    def __enter__(self) -> SystemDisplays:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _library(self) -> ctypes.CDLL:
+        if self._xcb is None:
+            xcb = ctypes.CDLL("libxcb.so.1")
+            xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
+            xcb.xcb_connect.restype = ctypes.c_void_p
+            xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+            xcb.xcb_connection_has_error.restype = ctypes.c_int
+            xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+            xcb.xcb_disconnect.restype = None
+            self._xcb = xcb
+        return self._xcb
 
     def wayland_answers(self, socket_path: str) -> bool:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:

@@ -5,6 +5,9 @@ the installed PySide6 itself."""
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
@@ -292,3 +295,30 @@ def test_the_real_probes_see_nothing_where_nothing_listens(tmp_path: Path) -> No
     if SystemLibraries().loads("libxcb.so.1"):
         assert displays.x11_error("nonsense") == 5  # XCB_CONN_CLOSED_PARSE_ERR
         assert displays.x11_error(":64999") != 0
+
+
+@linux_only
+def test_a_working_x_connection_is_held_until_qt_has_its_own() -> None:
+    """Closing the probe at once let an Xvfb with no other client reset itself just as Qt
+    connected ("could not connect to display", seen in a stress run): it is held until close()."""
+    if not (shutil.which("Xvfb") and SystemLibraries().loads("libxcb.so.1")):
+        pytest.skip("needs Xvfb and libxcb")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            display = ":" + pipe.readline().decode().strip()
+        with SystemDisplays() as displays:
+            assert displays.x11_error(display) == 0
+            assert displays.held == 1
+            assert displays.x11_error(":64999") != 0
+            assert displays.held == 1  # a failed connection is not kept
+        assert displays.held == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
