@@ -58,17 +58,26 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# `python -m desktop_app` with Ctrl+C handled as in a terminal even when this test run was started
+# with SIGINT ignored (a background job of a non-interactive shell: the ignored disposition is
+# inherited through exec, and Python then leaves Ctrl+C ignored, as it should for such a job).
+_INTERRUPTIBLE = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'parley'; runpy.run_module('desktop_app', run_name='__main__', alter_sys=True)"
+)
+
+
 async def start(
     data_dir: Path,
     *args: str,
     stdin: int | None = asyncio.subprocess.DEVNULL,
     stdout: int | None = None,
+    interruptible: bool = False,
     **env: str,
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "desktop_app",
+        *(("-c", _INTERRUPTIBLE) if interruptible else ("-m", "desktop_app")),
         "ask",
         "--data-dir",
         str(data_dir),
@@ -491,7 +500,7 @@ async def test_ctrl_c_stops_promptly_saves_the_partial_answer_and_exits_130(
         return response
 
     server.handle = handle
-    proc = await start(tmp_path, "--base-url", server.url("/y"), "hi")
+    proc = await start(tmp_path, "--base-url", server.url("/y"), "hi", interruptible=True)
     try:
         assert proc.stdout is not None
         assert proc.stderr is not None
