@@ -19,7 +19,7 @@ from desktop_app.ui.chat_view import ChatEntry, ChatView
 from desktop_app.ui.markdown import MarkdownRenderer
 from tests.unit.test_markdown import ANSWER
 
-WAIT_MS = 5000
+WAIT_MS = 15_000  # a limit for event waits, generous for a busy machine
 RATE = 20_000  # tokens per second: four times the fastest hosted API
 
 

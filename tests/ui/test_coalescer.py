@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.chat.coalescer import FRAME_MS, StreamCoalescer
 from desktop_app.qt_async import async_slot
 
-WAIT_MS = 5000
+WAIT_MS = 15_000  # a limit for event waits, generous for a busy machine
 
 
 class Recorder:

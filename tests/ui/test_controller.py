@@ -38,7 +38,7 @@ from tests.support.qt import run
 from tests.support.server import ScriptedServer, stream_chunks
 
 T = TypeVar("T")
-WAIT_MS = 5000
+WAIT_MS = 15_000  # a limit for event waits, generous for a busy machine
 Loop = asyncio.AbstractEventLoop
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Make = Callable[..., ChatController]

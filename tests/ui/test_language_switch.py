@@ -52,7 +52,7 @@ from desktop_app.ui.theme import Appearance
 from desktop_app.ui.window_backend import DesktopBackend
 from tests.support.desktop import ChatAPI, DesktopApp, FakeHotkey, configured
 
-WAIT_MS = 5000
+WAIT_MS = 15_000  # a limit for event waits, generous for a busy machine
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 ANSWER = (
     "Here is the code:\n\n"

@@ -26,7 +26,7 @@ from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.theme import Appearance, dark_palette, is_dark
 from tests.support.desktop import ChatAPI, configured
 
-WAIT_MS = 5000
+WAIT_MS = 15_000  # a limit for event waits, generous for a busy machine
 CODE = "```python\ndef greet(name):\n    return name\n```\n"
 KEYWORD_LIGHT, KEYWORD_DARK = "#008000", "#ff7b72"  # Pygments' `def` in the light and dark styles
 
