@@ -8,14 +8,13 @@ import asyncio
 import contextlib
 import json
 import os
-import select
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,10 @@ from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.storage.history import SqliteHistory
 from desktop_app.storage.settings import Settings
-from tests.support.processes import until_asked
+from tests.support.processes import running_app, until_asked
 from tests.support.screenshots import SHOT_SCRIPT, artifacts_dir
 from tests.support.server import ScriptedServer, sse, stream_chunks
+from tests.support.xvfb import private_xvfb
 
 pytestmark = pytest.mark.slow
 
@@ -80,26 +80,6 @@ def app_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@contextlib.asynccontextmanager
-async def running_app(data_dir: Path, env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "desktop_app",
-        "--data-dir",
-        str(data_dir),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.communicate()
-
-
 async def test_app_starts_offscreen_and_closes_cleanly_on_sigterm(
     server: ScriptedServer, tmp_path: Path
 ) -> None:
@@ -127,23 +107,8 @@ def xvfb() -> Iterator[str]:
     """A private Xvfb display; ready when Xvfb writes its number to the -displayfd pipe."""
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         pytest.skip("needs Xvfb and xdotool (installed by .ci/run)")
-    read_end, write_end = os.pipe()
-    process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 10)
-        assert ready, "Xvfb did not start within 10 s"
-        number = os.read(read_end, 32).decode().strip()
-        assert number.isdigit(), number
-        yield f":{number}"
-    finally:
-        os.close(read_end)
-        process.terminate()
-        process.wait(timeout=10)
+    with private_xvfb() as display:
+        yield display
 
 
 def xdotool(display: str, *args: str) -> str:

@@ -5,12 +5,9 @@ prompt for `--quick` or comes to the front for a plain start, and still closes c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
-import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from aiohttp import web
 
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.storage.settings import Settings
+from tests.support.processes import running_app
 from tests.support.server import ScriptedServer
 
 pytestmark = pytest.mark.slow
@@ -40,30 +38,6 @@ def app_env(runtime_dir: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-async def start(data_dir: Path, env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "desktop_app",
-        "--data-dir",
-        str(data_dir),
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-@contextlib.asynccontextmanager
-async def killed_at_exit(process: asyncio.subprocess.Process) -> AsyncIterator[asyncio.subprocess.Process]:
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.communicate()
 
 
 async def log_says(log_file: Path, text: str, timeout: float) -> None:
@@ -92,20 +66,20 @@ async def test_a_second_start_hands_over_to_the_first_and_exits_0(
     env = app_env(runtime)
     log_file = data_dir / "parley.log"
 
-    async with killed_at_exit(await start(data_dir, env)) as first:
+    async with running_app(data_dir, env) as first:
         # Listening starts before the window; the window asks for the model list once it is up.
         await asyncio.wait_for(models_requested.wait(), START_TIMEOUT)
         assert [p.name for p in runtime.iterdir() if p.name.startswith("parley-")], "no instance socket"
 
         started = time.monotonic()
-        second = await start(data_dir, env, "--quick")
-        stdout, stderr = await asyncio.wait_for(second.communicate(), HAND_OVER_TIMEOUT)
+        async with running_app(data_dir, env, "--quick") as second:
+            stdout, stderr = await asyncio.wait_for(second.communicate(), HAND_OVER_TIMEOUT)
         assert (second.returncode, stdout, stderr) == (0, b"", b"")
         await log_says(log_file, "Another start of Parley handed over: --quick", 5)
         handed_over_in = time.monotonic() - started
 
-        third = await start(data_dir, env)
-        stdout, stderr = await asyncio.wait_for(third.communicate(), HAND_OVER_TIMEOUT)
+        async with running_app(data_dir, env) as third:
+            stdout, stderr = await asyncio.wait_for(third.communicate(), HAND_OVER_TIMEOUT)
         assert (third.returncode, stdout, stderr) == (0, b"", b"")
         await log_says(log_file, "Another start of Parley handed over: (no arguments)", 5)
 
@@ -142,10 +116,10 @@ async def test_a_start_with_another_data_folder_is_its_own_instance(
         Settings(tmp_path / name / "settings.ini").save(
             Preferences(profiles=(profile,), current_profile="local")
         )
-    async with killed_at_exit(await start(tmp_path / "a", env)) as first:
+    async with running_app(tmp_path / "a", env) as first:
         await asyncio.wait_for(models_requested.wait(), START_TIMEOUT)
         models_requested.clear()
-        async with killed_at_exit(await start(tmp_path / "b", env)) as second:
+        async with running_app(tmp_path / "b", env) as second:
             await asyncio.wait_for(models_requested.wait(), START_TIMEOUT)
             assert second.returncode is None  # running, not handed over
             for process in (second, first):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.display_check import XCB_LIBRARIES, SystemLibraries
+from tests.support.processes import running_app
 
 WAIT = 60.0  # upper bound for one child; it ends in about a second
 # What decides the platform Qt picks; each test sets what it needs.
@@ -39,23 +40,8 @@ def app_env(**extra: str) -> dict[str, str]:
 
 
 async def start_app(data_dir: Path, env: dict[str, str]) -> Run:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "desktop_app",
-        "--data-dir",
-        str(data_dir),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    try:
+    async with running_app(data_dir, env) as process:
         stdout, stderr = await asyncio.wait_for(process.communicate(), WAIT)
-    except TimeoutError:
-        process.kill()
-        await process.communicate()
-        raise
     assert process.returncode is not None
     log_file = data_dir / "parley.log"
     log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""

@@ -29,9 +29,10 @@ from aiohttp import web
 
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.storage.settings import Settings
-from tests.support.processes import until_asked
+from tests.support.processes import running_app, until_asked
 from tests.support.screenshots import SHOT_SCRIPT
 from tests.support.server import ScriptedServer, sse
+from tests.support.xvfb import private_xvfb
 
 pytestmark = [pytest.mark.display, pytest.mark.slow]
 
@@ -100,33 +101,22 @@ def tray_display() -> Iterator[str]:
     if given and has_tray(given):
         yield given
         return
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    trayer: subprocess.Popen[bytes] | None = None
-    try:
-        with os.fdopen(read_end, "rb") as pipe:
-            display = ":" + pipe.readline().decode().strip()
+    with private_xvfb() as display:
         trayer = subprocess.Popen(
             ["trayer", "--edge", "bottom", "--align", "right", "--widthtype", "request", "--height", "32"],
             env={**os.environ, "DISPLAY": display},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not has_tray(display):
-            assert time.monotonic() < deadline, "trayer did not show its panel within 10 s"
-            time.sleep(0.1)
-        yield display
-    finally:
-        for process in (trayer, xvfb):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=10)
+        try:
+            deadline = time.monotonic() + 10
+            while not has_tray(display):
+                assert time.monotonic() < deadline, "trayer did not show its panel within 10 s"
+                time.sleep(0.1)
+            yield display
+        finally:
+            trayer.terminate()
+            trayer.wait(timeout=10)
 
 
 class Desktop:
@@ -293,29 +283,16 @@ class ChatServer:
 @contextlib.asynccontextmanager
 async def parley(data_dir: Path, desktop: Desktop, **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
     (data_dir / "run").mkdir(mode=0o700, exist_ok=True)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "desktop_app",
-        "--data-dir",
-        str(data_dir),
-        env={
-            **desktop.env,
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-            "XDG_RUNTIME_DIR": str(data_dir / "run"),
-            "XDG_CONFIG_HOME": str(data_dir / "config"),  # launch at login stays in here
-            "PARLEY_DISCOVERY_PORTS": "none",
-            **env,
-        },
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    environment = {
+        **desktop.env,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "XDG_RUNTIME_DIR": str(data_dir / "run"),
+        "XDG_CONFIG_HOME": str(data_dir / "config"),  # launch at login stays in here
+        "PARLEY_DISCOVERY_PORTS": "none",
+        **env,
+    }
+    async with running_app(data_dir, environment) as process:
         yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.communicate()
 
 
 def saved_messages(data_dir: Path) -> list[tuple[str, str, str]]:

@@ -1,8 +1,39 @@
-"""Waiting on app processes in end-to-end tests: for an event, or for the process to end first."""
+"""The desktop app as a process in end-to-end tests: started, waited on (for an event, or for the
+process to end first), and never left running."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    data_dir: Path, env: Mapping[str, str], *args: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m desktop_app --data-dir DATA_DIR ARGS` with `env`, stdout and stderr piped;
+    killed on exit if it is still running."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "desktop_app",
+        "--data-dir",
+        str(data_dir),
+        *args,
+        env=dict(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.communicate()
 
 
 async def until_asked(process: asyncio.subprocess.Process, asked: asyncio.Event, timeout: float) -> None:

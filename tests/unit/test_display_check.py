@@ -5,9 +5,7 @@ the installed PySide6 itself."""
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
@@ -26,6 +24,7 @@ from desktop_app.display_check import (
     missing_gui_libraries,
     qt_platforms,
 )
+from tests.support.xvfb import private_xvfb
 
 QT = Path(PySide6.__file__).parent / "Qt"
 REPO = Path(__file__).resolve().parents[2]
@@ -303,22 +302,9 @@ def test_a_working_x_connection_is_held_until_qt_has_its_own() -> None:
     connected ("could not connect to display", seen in a stress run): it is held until close()."""
     if not (shutil.which("Xvfb") and SystemLibraries().loads("libxcb.so.1")):
         pytest.skip("needs Xvfb and libxcb")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "rb") as pipe:
-            display = ":" + pipe.readline().decode().strip()
-        with SystemDisplays() as displays:
-            assert displays.x11_error(display) == 0
-            assert displays.held == 1
-            assert displays.x11_error(":64999") != 0
-            assert displays.held == 1  # a failed connection is not kept
-        assert displays.held == 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with private_xvfb("640x480x24") as display, SystemDisplays() as displays:
+        assert displays.x11_error(display) == 0
+        assert displays.held == 1
+        assert displays.x11_error(":64999") != 0
+        assert displays.held == 1  # a failed connection is not kept
+    assert displays.held == 0
