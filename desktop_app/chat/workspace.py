@@ -141,9 +141,7 @@ class ChatWorkspace(QObject):
         self._remember_last_user(conversation_id, rows)
         streaming_id = self._streaming.get(conversation_id)
         shown = [r for r in rows if r.role is not Role.SYSTEM and r.id != streaming_id]
-        partial = next((r.content for r in rows if r.id == streaming_id), "")
-        if streaming_id is not None:
-            partial = self._text.get(conversation_id, partial)
+        partial = self._text.get(conversation_id, "") if streaming_id is not None else ""
         last = shown[-1] if shown else None
         failed = ""
         if (
@@ -275,8 +273,7 @@ class ChatWorkspace(QObject):
         the conversation's id, or None when the history refused (said on `problem`)."""
         await self.provider.ready()
         try:
-            controller = self._controller(conversation_id)
-            controller.options = self._options(conversation_id)
+            controller = self._prepared(conversation_id)
             if editing is not None:
                 controller.edit_and_resend(editing, text)
             else:
@@ -287,11 +284,6 @@ class ChatWorkspace(QObject):
         self.conversations_changed.emit()
         return conversation_id
 
-    def streaming_answer(self, conversation_id: int) -> tuple[int, str] | None:
-        """The answer streaming in a conversation: (its message id, its text so far)."""
-        message_id = self._streaming.get(conversation_id)
-        return None if message_id is None else (message_id, self._text.get(conversation_id, ""))
-
     def stop(self, conversation_id: int | None) -> None:
         controller = self._controllers.get(conversation_id) if conversation_id is not None else None
         if controller is not None:
@@ -301,15 +293,11 @@ class ChatWorkspace(QObject):
         """A new answer for the last question; False when there is none to answer yet."""
         if conversation_id is None:
             return False
-        controller = self._controller(conversation_id)
-        controller.options = self._options(conversation_id)
-        return controller.regenerate() is not None
+        return self._prepared(conversation_id).regenerate() is not None
 
     def retry(self, conversation_id: int | None) -> None:
         if conversation_id is not None:
-            controller = self._controller(conversation_id)
-            controller.options = self._options(conversation_id)
-            controller.retry()
+            self._prepared(conversation_id).retry()
 
     async def release(self, conversation_id: int) -> None:
         """Stop the conversation's answer (saved as stopped) and close its controller."""
@@ -341,6 +329,13 @@ class ChatWorkspace(QObject):
         await self.provider.aclose()
 
     # -- controllers -------------------------------------------------------------------------------
+
+    def _prepared(self, conversation_id: int) -> ChatController:
+        """The conversation's controller, with the options its next request must use (the model
+        chosen now, the conversation's own settings as they are now)."""
+        controller = self._controller(conversation_id)
+        controller.options = self._options(conversation_id)
+        return controller
 
     def _options(self, conversation_id: int) -> ChatOptions:
         row = self._history.get_conversation(conversation_id)

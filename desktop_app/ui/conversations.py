@@ -94,8 +94,7 @@ class Conversations(QObject):
 
     def new_chat(self) -> None:
         self._cancel_edit()
-        self.workspace.new_chat()
-        self.binding.conversation_id = None
+        self.workspace.new_chat()  # the binding follows (current_changed)
         self._view.set_messages([])
         self._sidebar.set_conversations(self.workspace.conversations(), None)
         self._sync_streaming_state()
@@ -108,8 +107,7 @@ class Conversations(QObject):
         opened = self.workspace.open(conversation_id)
         if opened is None:
             return
-        self.binding.conversation_id = conversation_id
-        self.binding.show_rows(opened.messages)
+        self.binding.show_rows(opened.messages)  # the binding follows the workspace's current
         if opened.streaming_id is not None:
             self._view.begin_assistant_message(opened.streaming_id)
             self._view.update_streaming(opened.partial)
