@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+from desktop_app.core.attachments import DocumentPart, ImagePart, Part
 
 
 class Role(StrEnum):
@@ -15,11 +17,38 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """A chat message: its text, and the images and documents attached to it (if any)."""
+
     role: Role
     content: str
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def images(self) -> tuple[ImagePart, ...]:
+        return tuple(p for p in self.parts if isinstance(p, ImagePart))
+
+    @property
+    def documents(self) -> tuple[DocumentPart, ...]:
+        return tuple(p for p in self.parts if isinstance(p, DocumentPart))
+
+    def text_with_documents(self) -> str:
+        """The text a text-only reader gets: the message, then each document under its name
+        (images are not part of it; see `without_images`)."""
+        documents = [d.as_text() for d in self.documents]
+        return "\n\n".join([self.content, *documents]) if documents else self.content
+
+    def without_images(self) -> Message:
+        """This message for a model that reads text only: each image becomes a line naming it."""
+        images = self.images
+        if not images:
+            return self
+        placeholders = "\n".join(image.placeholder() for image in images)
+        content = f"{self.content}\n\n{placeholders}" if self.content else placeholders
+        return Message(self.role, content, self.documents)
 
     def as_dict(self) -> dict[str, str]:
-        return {"role": self.role.value, "content": self.content}
+        """The seed's `{"role", "content"}` shape; documents are included as text."""
+        return {"role": self.role.value, "content": self.text_with_documents()}
 
 
 # What callers may pass: Parley's own messages, or the seed's `{"role": ..., "content": ...}` dicts.
@@ -46,13 +75,14 @@ def normalize_messages(messages: Iterable[MessageLike]) -> tuple[Message, ...]:
 
 def format_prompt(messages: Iterable[MessageLike]) -> str:
     """One message → its content; several → "Role: content" lines and a trailing "Assistant:" cue.
+    Attached documents follow their message's text under their names.
 
     This is gpt4free's `format_prompt`, kept exactly so prompt-style providers see the same text.
     """
     items = normalize_messages(messages)
     if len(items) == 1:
-        return items[0].content
-    lines = "\n".join(f"{m.role.value.capitalize()}: {m.content}" for m in items)
+        return items[0].text_with_documents()
+    lines = "\n".join(f"{m.role.value.capitalize()}: {m.text_with_documents()}" for m in items)
     return f"{lines}\nAssistant:"
 
 
@@ -86,6 +116,15 @@ class ChatRequest:
 
     def without_system(self) -> tuple[Message, ...]:
         return tuple(m for m in self.messages if m.role is not Role.SYSTEM)
+
+    def has_images(self) -> bool:
+        return any(m.images for m in self.messages)
+
+    def without_images(self) -> ChatRequest:
+        """The same request for a text-only model: every image replaced by a line naming it."""
+        if not self.has_images():
+            return self
+        return replace(self, messages=tuple(m.without_images() for m in self.messages))
 
 
 class MessageStatus(StrEnum):
