@@ -2,16 +2,19 @@
 
 A fast provider delivers thousands of tiny deltas per second; rendering each would freeze the
 window. The coalescer only appends to a buffer when a delta arrives and emits the accumulated
-text from a single-shot timer, so the view renders at most once per ~16 ms however many deltas
-came in. After a quiet spell the next delta is shown on the next loop turn (no added latency),
-`finish()` flushes at once, and no timer runs while nothing is pending.
+text in the next frame of the `FrameClock` (its `PRODUCE` stage), so the view renders at most
+once per frame however many deltas came in. After a quiet spell the next delta is shown on the
+next loop turn (no added latency), `finish()` flushes at once, and nothing is scheduled while
+nothing is pending.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-FRAME_MS = 16
+from desktop_app.chat.frame_clock import FRAME_MS, FrameClock, Stage
+
+__all__ = ["FRAME_MS", "StreamCoalescer"]
 
 
 class StreamCoalescer(QObject):
@@ -19,17 +22,12 @@ class StreamCoalescer(QObject):
 
     updated = Signal(str, str)
 
-    def __init__(self, parent: QObject | None = None, *, frame_ms: int = FRAME_MS) -> None:
+    def __init__(self, parent: QObject | None = None, *, frames: FrameClock | None = None) -> None:
         super().__init__(parent)
-        self._frame_ms = frame_ms
+        self._frames = frames if frames is not None else FrameClock(self)
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._dirty = False
-        self._since_emit = QElapsedTimer()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self.flush)
         self.emissions = 0
 
     @property
@@ -41,8 +39,8 @@ class StreamCoalescer(QObject):
         return "".join(self._reasoning)
 
     def is_scheduled(self) -> bool:
-        """True while an update is pending on the timer (False whenever the stream is idle)."""
-        return self._timer.isActive()
+        """True while an update waits for the next frame (False whenever the stream is idle)."""
+        return self._frames.is_due(self.flush)
 
     def add_text(self, delta: str) -> None:
         if delta:
@@ -55,21 +53,20 @@ class StreamCoalescer(QObject):
             self._schedule()
 
     def finish(self) -> None:
-        """Emit whatever is pending now and stop the timer (the stream ended or was stopped)."""
-        self._timer.stop()
+        """Emit whatever is pending now (the stream ended or was stopped)."""
+        self._frames.cancel(self.flush)
         if self._dirty:
             self.flush()
 
     def reset(self) -> None:
         """Forget everything, for the next answer. Nothing is emitted."""
-        self._timer.stop()
+        self._frames.cancel(self.flush)
         self._text.clear()
         self._reasoning.clear()
         self._dirty = False
-        self._since_emit.invalidate()
 
     def flush(self) -> None:
-        self._timer.stop()
+        self._frames.cancel(self.flush)
         if not self._dirty:
             return
         self._dirty = False
@@ -77,13 +74,10 @@ class StreamCoalescer(QObject):
         text, reasoning = self.text, self.reasoning
         self._text[:] = [text] if text else []
         self._reasoning[:] = [reasoning] if reasoning else []
-        self._since_emit.start()
         self.emissions += 1
         self.updated.emit(text, reasoning)
 
     def _schedule(self) -> None:
-        self._dirty = True
-        if self._timer.isActive():
-            return
-        elapsed = self._since_emit.elapsed() if self._since_emit.isValid() else self._frame_ms
-        self._timer.start(max(0, self._frame_ms - elapsed))
+        if not self._dirty:  # dirty means a frame is already asked for
+            self._dirty = True
+            self._frames.request(self.flush, Stage.PRODUCE)

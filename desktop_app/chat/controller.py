@@ -10,8 +10,9 @@ takes effect at once — the partial answer is saved and `stream_finished("stopp
 before `stop()` returns; the cancelled task closes the connection on its next step.
 
 An answer that ends by itself shows its last frame first: the final save (which indexes the
-answer for search) and the end signals follow right after that frame's paint, and always before
-anything else this controller does.
+answer for search) and the end signals follow after that frame's paint (`FrameClock.after_paint`).
+Every action first lets the clock settle whatever waits for the paint, so they always come
+before anything else this controller does.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop_app.chat.coalescer import StreamCoalescer
+from desktop_app.chat.frame_clock import FrameClock
 from desktop_app.chat.context_window import estimate_text_tokens, fit_to_context
 from desktop_app.chat.save_pacing import SavePacer
 from desktop_app.core.errors import ParleyError, shorten
@@ -129,6 +132,7 @@ class ChatController(QObject):
         *,
         options: ChatOptions | None = None,
         clock: Callable[[], float] = time.monotonic,
+        frames: FrameClock | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -146,28 +150,23 @@ class ChatController(QObject):
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # every task not yet done, stopped ones too
         self._closed = False
-        self._coalescer = StreamCoalescer(self)  # holds the answer's text and reasoning
+        self._frames = frames if frames is not None else FrameClock(self)
+        self._coalescer = StreamCoalescer(self, frames=self._frames)  # the answer's text so far
         self._coalescer.updated.connect(self._on_frame)
         self._pacer = SavePacer(self._save_progress, clock=clock)
-        # A 0 ms QTimer object is a real timer, which Qt runs after the paint already posted.
-        self._settle_timer = QTimer(self)
-        self._settle_timer.setSingleShot(True)
-        self._settle_timer.setInterval(0)
-        self._settle_timer.timeout.connect(self._settle_pending)
-        self._unsettled: Callable[[], None] | None = None  # an ended answer's save and signals
 
     # -- public API -------------------------------------------------------------------------
 
     @property
     def is_streaming(self) -> bool:
         """From the start of an answer until its end is saved and signalled."""
-        return self._answer is not None or self._unsettled is not None
+        return self._answer is not None
 
     def send(self, text: str) -> int | None:
         """Save `text` as the user's message and stream the answer; returns the answer's id
         (None when `text` is blank)."""
         self._check_open()
-        self._settle_pending()
+        self._frames.settle()
         if not text.strip():
             return None
         self.stop()
@@ -179,7 +178,7 @@ class ChatController(QObject):
     def stop(self) -> None:
         """Stop the running answer, keeping its text with status `stopped`. Does nothing when
         nothing is streaming."""
-        self._settle_pending()
+        self._frames.settle()
         answer, task = self._answer, self._task
         if answer is None:
             return
@@ -191,7 +190,7 @@ class ChatController(QObject):
         """Replace the last answer with a new one for the same history; returns the new answer's
         id (None when there is no user message to answer)."""
         self._check_open()
-        self._settle_pending()
+        self._frames.settle()
         last_user = next(
             (i for i in reversed(range(len(self._entries))) if self._entries[i].role is Role.USER), None
         )
@@ -205,7 +204,7 @@ class ChatController(QObject):
         """Answer again after a failed answer (status error or interrupted), replacing it.
         Does nothing (returns None) when the last answer did not fail."""
         self._check_open()
-        self._settle_pending()
+        self._frames.settle()
         last = self._entries[-1] if self._entries else None
         failed = (MessageStatus.ERROR, MessageStatus.INTERRUPTED, MessageStatus.STREAMING)
         if last is None or (last.role is Role.ASSISTANT and last.status not in failed):
@@ -218,7 +217,7 @@ class ChatController(QObject):
         """Replace the text of one of the user's messages, drop everything after it and stream a
         new answer; returns the answer's id (None when `new_text` is blank)."""
         self._check_open()
-        self._settle_pending()
+        self._frames.settle()
         index = next((i for i, e in enumerate(self._entries) if e.id == message_id), None)
         if index is None or self._entries[index].role is not Role.USER:
             raise ValueError(f"message {message_id} is not a user message of this conversation")
@@ -411,8 +410,8 @@ class ChatController(QObject):
         self._pacer.cancel()
         text, reasoning = self._coalescer.text, self._coalescer.reasoning
         self._coalescer.reset()  # its last frame is sent below
-        if self._answer is answer:
-            self._answer, self._task = None, None
+        if self._task is not None and self._answer is answer:
+            self._task = None
         if not after_paint:
             self._show(answer, text, reasoning)  # the last frame
             self._settle(answer, status, line, text, reasoning)
@@ -421,21 +420,15 @@ class ChatController(QObject):
             self._history.update_message(answer.message_id, text)  # no status yet: not indexed
         except ParleyError as exc:  # the final save below tries again and reports it
             log.warning("Could not save the finished answer's text: %s", exc)
-        self._unsettled = lambda: self._settle(answer, status, line, text, reasoning)
-        self._settle_timer.start()
+        self._frames.after_paint(partial(self._settle, answer, status, line, text, reasoning))
         self._show(answer, text, reasoning)  # the last frame
-
-    def _settle_pending(self) -> None:
-        """Run an ended answer's final save and signals now, if they are still waiting."""
-        settle, self._unsettled = self._unsettled, None
-        self._settle_timer.stop()
-        if settle is not None:
-            settle()
 
     def _settle(
         self, answer: _Answer, status: MessageStatus, line: str | None, text: str, reasoning: str
     ) -> None:
         """The final save of an ended answer, then its signals."""
+        if self._answer is answer:
+            self._answer = None
         try:
             self._history.update_message(answer.message_id, text, status=status, error=line)
             self._save_reasoning(answer, reasoning)

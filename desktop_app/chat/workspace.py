@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.chat.active_provider import ActiveProvider
 from desktop_app.chat.controller import ChatController, ChatOptions
+from desktop_app.chat.frame_clock import FrameClock
 from desktop_app.chat.tasks import OwnedTasks
 from desktop_app.core.errors import HistoryError, ParleyError
 from desktop_app.core.history_types import ConversationRow, ConversationSettings, MessageRow, SearchHit
@@ -104,6 +105,8 @@ class ChatWorkspace(QObject):
         self.provider = provider
         provider.setParent(self)
         self.tasks = OwnedTasks()
+        # The app's one frame clock: every controller's stream and every view showing one.
+        self.frames = FrameClock(self)
         # Where the chosen model is read at each request (the window's model picker).
         self.model: Callable[[], str] = str
         self._controllers: dict[int, ChatController] = {}
@@ -131,6 +134,7 @@ class ChatWorkspace(QObject):
 
     def open(self, conversation_id: int) -> OpenedConversation | None:
         """Make `conversation_id` the window's conversation; None (and `problem`) on an error."""
+        self.frames.settle()  # an answer that just ended is saved and signalled first
         try:
             rows = self._history.messages(conversation_id)
         except HistoryError as exc:
@@ -350,7 +354,9 @@ class ChatWorkspace(QObject):
     def _controller(self, conversation_id: int) -> ChatController:
         controller = self._controllers.get(conversation_id)
         if controller is None:
-            controller = ChatController(self._history, self.provider.now, conversation_id, parent=self)
+            controller = ChatController(
+                self._history, self.provider.now, conversation_id, frames=self.frames, parent=self
+            )
             self._connect(controller)
             self._controllers[conversation_id] = controller
         return controller

@@ -52,6 +52,7 @@ class AnswerBinding(QObject):
         self._view = view
         self._hooks = hooks
         self.conversation_id: int | None = None
+        view.use_frame_clock(workspace.frames)
         workspace.message_added.connect(self._added)
         workspace.answer_started.connect(self._started)
         workspace.answer_text.connect(self._text)

@@ -36,6 +36,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
+from desktop_app.chat.frame_clock import FRAME_MS, FrameClock, Stage
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.ui.chat_document import (
     SCHEME,
@@ -54,7 +55,6 @@ _FIRST_WINDOW_CHARS = 30_000  # markdown shown at once by set_messages (~150 ms 
 _BATCH_CHARS = 20_000  # markdown per batch of earlier messages asked for at once (link, search)
 _SCROLL_BATCH_CHARS = 3_000  # per batch while the user scrolls up: it must fit in one frame
 _PREFETCH_PAGES = 2  # earlier messages are inserted while the top is this many pages away
-_FRAME_MS = 16
 _FRAME_BUDGET_MS = 8.0  # rendering per frame while catching up with a burst
 _MIN_STEP_CHARS = 1_500  # progress per frame however slow the measured rate
 
@@ -101,8 +101,10 @@ class ChatView(QWidget):
         renderer: MarkdownRenderer | None = None,
         dark: bool = False,
         open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
+        frames: FrameClock | None = None,
     ) -> None:
         super().__init__(parent)
+        self._frames = frames if frames is not None else FrameClock(self)
         self.renderer = renderer or MarkdownRenderer()
         self._open_url = open_url
         self._dark = dark
@@ -132,18 +134,8 @@ class ChatView(QWidget):
         self._load_timer.setSingleShot(True)
         self._load_timer.timeout.connect(self._load_while_scrolling)
         self._batch_chars = _BATCH_CHARS
-        # A 0 ms QTimer *object* is a real timer: Qt runs it after the paint already posted (the
-        # static QTimer.singleShot(0) is a posted call that would run before it).
-        self._after_paint = QTimer(self)
-        self._after_paint.setSingleShot(True)
-        self._after_paint.setInterval(0)
-        self._after_paint.timeout.connect(self._announce_finished)
         self._finished: MessageRecord | None = None  # an answer shown complete, not yet announced
         self._last_streamed_chars = 0
-        self._catch_up_timer = QTimer(self)
-        self._catch_up_timer.setSingleShot(True)
-        self._catch_up_timer.setInterval(_FRAME_MS)
-        self._catch_up_timer.timeout.connect(self._advance)
         self._chars_per_ms = _MIN_STEP_CHARS / _FRAME_BUDGET_MS  # measured as answers render
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -201,7 +193,10 @@ class ChatView(QWidget):
         if stream is None or stream.finish_status is not None:
             return
         stream.target = stream.message.text = text
-        self._advance()
+        if self._frames.in_frame(Stage.PRODUCE):
+            self._frames.request(self._advance)  # in this frame's render stage, once
+        else:
+            self._advance()
 
     def update_reasoning(self, text: str) -> None:
         """Show the reasoning so far, collapsed above the answer unless the user opened it."""
@@ -268,7 +263,17 @@ class ChatView(QWidget):
         self._writer.write_earlier_link(self._doc, len(self._hidden))
         edit.endEditBlock()
         self._scroll_to(self._block_top(first_shown.position()) + offset)
-        self._prefetch_earlier(_FRAME_MS)  # still near the top: the next batch in the next frame
+        self._prefetch_earlier(FRAME_MS)  # still near the top: the next batch in the next frame
+
+    def use_frame_clock(self, frames: FrameClock) -> None:
+        """Show streams on `frames` (the workspace's clock, shared with the controllers), so the
+        text handed on in a frame is rendered in that same frame."""
+        if frames is not self._frames:
+            self._frames.settle()
+            self._frames.cancel(self._advance)
+            self._frames = frames
+            if self._stream is not None:
+                self._advance()
 
     # ----- appearance -------------------------------------------------------------------------
 
@@ -380,7 +385,7 @@ class ChatView(QWidget):
         stream = self._stream
         if stream is None:
             return
-        self._catch_up_timer.stop()
+        self._frames.cancel(self._advance)
         step = None if all_of_it else max(_MIN_STEP_CHARS, int(self._chars_per_ms * _FRAME_BUDGET_MS))
         shown_before, started = stream.shown, time.perf_counter()
         with self._one_scroll():
@@ -389,7 +394,7 @@ class ChatView(QWidget):
         if new_chars > 200 and elapsed_ms > 0.5:
             self._chars_per_ms = 0.7 * self._chars_per_ms + 0.3 * new_chars / elapsed_ms
         if not caught_up:
-            self._catch_up_timer.start()
+            self._frames.request(self._advance)  # the next step in the next frame
         elif stream.finish_status is not None:
             self._complete(stream)
 
@@ -406,13 +411,13 @@ class ChatView(QWidget):
             self.show_notice(notice)
         self._announce_finished()  # an earlier answer's announcement comes first
         self._finished = message
-        self._after_paint.start()
+        self._frames.after_paint(self._announce_finished)
 
     def _announce_finished(self) -> None:
         """Give the finished answer its Regenerate link and emit `answer_finished` (after the
         paint; at once when anything else is about to change the transcript)."""
         message, self._finished = self._finished, None
-        self._after_paint.stop()
+        self._frames.cancel(self._announce_finished)
         if message is None:
             return
         self._set_last_answer(message)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QGuiApplication, QTextCursor, QTextDocument
 from pytestqt.qtbot import QtBot
 
 from desktop_app.chat.coalescer import StreamCoalescer
+from desktop_app.chat.frame_clock import FrameClock
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.ui.chat_view import ChatEntry, ChatView
 from desktop_app.ui.markdown import MarkdownRenderer
@@ -215,6 +216,42 @@ def test_a_whole_answer_at_once_is_shown_over_several_frames(
     assert markdown.blocks_rendered == markdown.completed_blocks
     assert view.browser.toPlainText().endswith("Последний абзац without a trailing newline")
     assert probe.p90() < 200  # generous: one frame of catching up costs ~8 ms
+
+
+def test_on_one_clock_each_frame_renders_once_in_the_frame_the_text_was_handed_on(
+    qtbot: QtBot, view: ChatView, renderer: MarkdownRenderer
+) -> None:
+    clock = FrameClock()
+    view.use_frame_clock(clock)
+    coalescer = StreamCoalescer(frames=clock)
+    coalescer.updated.connect(lambda text, _reasoning: view.update_streaming(text))
+    view.begin_assistant_message()
+    markdown = view.streaming_markdown()
+    assert markdown is not None
+
+    coalescer.add_text("Hello **wor")
+    coalescer.add_text("ld**")
+    qtbot.waitUntil(clock.is_idle, timeout=WAIT_MS)
+
+    assert clock.frames == 1  # handed on and rendered in the same frame, not a frame later
+    assert view.shown_chars() == len("Hello **world**")
+
+    # A burst larger than a frame's budget: the view catches up a step per frame, and the text
+    # arriving meanwhile joins the frame's one render instead of adding a second one.
+    burst = (ANSWER + "\n\n") * 40
+    coalescer.add_text(burst)
+    frames_before, renders_before = clock.frames, markdown.tail_renders
+    qtbot.waitUntil(lambda: clock.frames >= frames_before + 2, timeout=WAIT_MS)
+    coalescer.add_text("Tail.")
+    qtbot.waitUntil(clock.is_idle, timeout=30_000)
+    total = len("Hello **world**") + len(burst) + len("Tail.")
+    assert view.shown_chars() == total
+    assert markdown.tail_renders - renders_before <= clock.frames - frames_before
+    assert markdown.blocks_rendered == markdown.completed_blocks  # every block rendered once
+    with qtbot.waitSignal(view.answer_finished, timeout=WAIT_MS) as finished:
+        coalescer.finish()
+        view.finish_streaming()
+    assert finished.args[1] == renderer.render_message("Hello **world**" + burst + "Tail.")
 
 
 # ----- model output is data ---------------------------------------------------------------------
