@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping
 from typing import Any, ClassVar, Concatenate, Generic, ParamSpec, TypeVar
 
-from desktop_app.core.errors import ConfigurationError, ModelNotFoundError, ProviderError
+from desktop_app.core.errors import (
+    AuthError,
+    ConfigurationError,
+    ConnectionError_,
+    ModelNotFoundError,
+    ProtocolError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+)
 from desktop_app.core.events import StreamEvent, TextDelta
 from desktop_app.core.messages import ChatRequest, Messages
+from desktop_app.core.vision import (
+    ImagesNotSupportedError,
+    ModelFacts,
+    VisionSupport,
+    rejects_images,
+    vision_support,
+)
 from desktop_app.net.session import DEFAULT_TIMEOUT, HttpClient, NetworkConfig
 from desktop_app.net.status import error_for_status
 
@@ -68,20 +85,42 @@ class hybridmethod(Generic[_Self, _Params, _R]):  # noqa: N801 - reads like @cla
         return bound
 
 
+# How long the check before sending images may wait for the server's model metadata; past it
+# the answer is "unknown" and the images are sent (a rejection is recovered from).
+FACTS_TIMEOUT = 5.0
+# Errors that say nothing about the request's content, so never mean "no images here".
+_NOT_ABOUT_CONTENT = (AuthError, RateLimitError, ProviderTimeoutError, ConnectionError_)
+
+
 class AsyncGeneratorProvider(ABC):
     """Base of every provider. Subclasses implement `_events()` with the HTTP client they are given.
 
     The client comes from `compose.py` (shared, proxy and timeouts from the settings). A provider
     built without one makes a private client per call and closes it when the answer ends.
+
+    Images: before a request with images is sent, `vision_support(model)` decides (the server's
+    metadata > `vision_overrides` > name patterns, see core/vision.py); a model that does not take
+    them gets `ImagesNotSupportedError` with nothing sent. A server's error about images, before any
+    event, becomes `ImagesNotSupportedError` too, and this instance remembers the model as text-only.
     """
 
     # A class default; configurable providers (OpenAI-compatible, Ollama) set it per instance.
     name: str = "Provider"
     working: ClassVar[bool] = True
 
-    def __init__(self, *, http: HttpClient | None = None, network: NetworkConfig | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        http: HttpClient | None = None,
+        network: NetworkConfig | None = None,
+        vision_overrides: Mapping[str, bool] | None = None,
+    ) -> None:
         self._http = http
         self._network = network if network is not None else (http.config if http else NetworkConfig())
+        # Read at each decision, so the owner (Preferences) may change the mapping it passed in.
+        self._vision_overrides: Mapping[str, bool] = vision_overrides if vision_overrides is not None else {}
+        self._facts: dict[str, ModelFacts] = {}  # what the server said, per model
+        self._rejected_images: set[str] = set()  # models whose server refused an image
 
     @property
     def network(self) -> NetworkConfig:
@@ -97,16 +136,57 @@ class AsyncGeneratorProvider(ABC):
     async def _stream(
         self, request: ChatRequest, network: NetworkConfig | None
     ) -> AsyncGenerator[StreamEvent, None]:
+        images = request.has_images()
+        if images:
+            support = await self.vision_support(request.model)
+            if not support.sends_images:
+                raise ImagesNotSupportedError(request.model, support=support, provider=self.name)
+        yielded = False
         async with self._client(network) as http, contextlib.aclosing(self._events(request, http)) as events:
             try:
                 async for event in events:
+                    yielded = True
                     yield event
             except ProviderError as exc:
                 exc.with_provider(self.name)
+                if images and not yielded and _about_images(exc):
+                    self._rejected_images.add(request.model)
+                    raise ImagesNotSupportedError.from_rejection(exc, request.model) from exc
                 raise
 
     async def list_models(self) -> list[str]:
         return []
+
+    async def model_facts(self, model: str) -> ModelFacts:
+        """What the server says about `model` (vision, context length), asked once per instance
+        while it says something. Raises the `ProviderError` of a failed request."""
+        if model in self._rejected_images:
+            return ModelFacts(model, vision=False, source="the server rejected an image for this model")
+        known = self._facts.get(model)
+        if known is not None:
+            return known
+        try:
+            facts = await self._fetch_facts(model)
+        except ProviderError as exc:
+            exc.with_provider(self.name)
+            raise
+        if facts.vision is not None or facts.context_length is not None:
+            self._facts[model] = facts
+        return facts
+
+    async def vision_support(self, model: str) -> VisionSupport:
+        """Does `model` take images: the server's metadata (waited for at most FACTS_TIMEOUT s),
+        then this instance's `vision_overrides`, then name patterns. Never raises: a server that
+        cannot be asked leaves the decision to the override and the names."""
+        facts: ModelFacts | None = None
+        with contextlib.suppress(ProviderError, TimeoutError):
+            async with asyncio.timeout(FACTS_TIMEOUT):
+                facts = await self.model_facts(model)
+        return vision_support(model, server=facts, overrides=self._vision_overrides)
+
+    async def _fetch_facts(self, model: str) -> ModelFacts:
+        """The server's metadata for `model`; a subclass whose API has some overrides this."""
+        return ModelFacts(model)
 
     @contextlib.asynccontextmanager
     async def _client(self, network: NetworkConfig | None = None) -> AsyncIterator[HttpClient]:
@@ -206,7 +286,46 @@ def _status_in(error: object) -> tuple[int | None, int | None]:
     return None, None
 
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncGeneratorProvider", "AsyncResult", "hybridmethod", "in_band_error"]
+def _about_images(error: ProviderError) -> bool:
+    """Is this error a server saying the model does not take images?"""
+    if isinstance(error, _NOT_ABOUT_CONTENT):
+        return False
+    return rejects_images(error.server_message) or rejects_images(error.detail)
+
+
+async def post_json(
+    http: HttpClient,
+    url: str,
+    body: object,
+    *,
+    provider: str,
+    headers: Mapping[str, str] | None = None,
+    limit: int = 16 * 1024 * 1024,
+) -> object:
+    """POST a JSON body and read a JSON answer (metadata such as Ollama's /api/show), with the same
+    errors as `HttpClient.stream()`."""
+    data = bytearray()
+    stream = http.stream("POST", url, provider=provider, json_body=body, headers=headers)
+    async with contextlib.aclosing(stream) as chunks:
+        async for chunk in chunks:
+            data += chunk
+            if len(data) > limit:
+                raise ProtocolError("the answer is too large", provider=provider)
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise ProtocolError("the server did not answer with JSON", provider=provider) from None
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "FACTS_TIMEOUT",
+    "AsyncGeneratorProvider",
+    "AsyncResult",
+    "hybridmethod",
+    "in_band_error",
+    "post_json",
+]
 
 
 def checked_base_url(url: str, *, what: str, example: str) -> str:

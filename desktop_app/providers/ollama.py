@@ -1,18 +1,23 @@
-"""Ollama's native API: a streaming `POST {base}/api/chat` read as newline-delimited JSON."""
+"""Ollama's native API: a streaming `POST {base}/api/chat` read as newline-delimited JSON.
+
+Images go in the message's `images` (base64, no data: prefix), documents after its text under
+their names. Whether a model sees images comes from `POST {base}/api/show` (`capabilities`)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Iterator, Mapping
 from typing import Any
 
 from desktop_app.core.errors import ProtocolError
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
-from desktop_app.core.messages import ChatRequest
+from desktop_app.core.messages import ChatRequest, Message
 from desktop_app.core.provider_kinds import ProviderKind
+from desktop_app.core.vision import ModelFacts
 from desktop_app.net.decoding import LineSplitter, loads_json_line
 from desktop_app.net.session import HttpClient, NetworkConfig
-from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url, in_band_error
+from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url, in_band_error, post_json
 
 DEFAULT_BASE_URL = ProviderKind.OLLAMA.facts.url.default
 
@@ -25,8 +30,9 @@ class Ollama(AsyncGeneratorProvider):
         name: str = "Ollama",
         http: HttpClient | None = None,
         network: NetworkConfig | None = None,
+        vision_overrides: Mapping[str, bool] | None = None,
     ) -> None:
-        super().__init__(http=http, network=network)
+        super().__init__(http=http, network=network, vision_overrides=vision_overrides)
         self.name = name
         self.base_url = checked_base_url(base_url, what="Ollama address", example=DEFAULT_BASE_URL)
 
@@ -36,7 +42,7 @@ class Ollama(AsyncGeneratorProvider):
     async def _events(self, request: ChatRequest, http: HttpClient) -> AsyncGenerator[StreamEvent, None]:
         body: dict[str, Any] = {
             "model": request.model,
-            "messages": [m.as_dict() for m in request.messages],
+            "messages": [wire_message(m) for m in request.messages],
             "stream": True,
         }
         options: dict[str, Any] = {}
@@ -115,6 +121,49 @@ class Ollama(AsyncGeneratorProvider):
         if not isinstance(models, list):
             raise ProtocolError("the model list has no 'models' array", provider=self.name)
         return sorted({m["name"] for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)})
+
+    async def _fetch_facts(self, model: str) -> ModelFacts:
+        async with self._client() as http:
+            shown = await post_json(http, f"{self.base_url}/api/show", {"model": model}, provider=self.name)
+        return facts_from_show(shown, model)
+
+
+def wire_message(message: Message) -> dict[str, Any]:
+    """A message as /api/chat takes it: the text with documents under their names, and `images`
+    (base64) when it has any. A message without parts is the text-only shape, unchanged."""
+    wire: dict[str, Any] = message.as_dict()
+    images = message.images
+    if images:
+        wire["images"] = [base64.b64encode(image.data).decode("ascii") for image in images]
+    return wire
+
+
+def facts_from_show(shown: object, model: str) -> ModelFacts:
+    """/api/show's answer: `capabilities` (Ollama 0.6+: "completion", "vision", "tools", ...);
+    from older servers a vision projector (`projector_info`, a "clip" or "mllama" family)."""
+    if not isinstance(shown, dict):
+        return ModelFacts(model)
+    vision: bool | None = None
+    source = ""
+    capabilities = shown.get("capabilities")
+    details = shown.get("details")
+    families = details.get("families") if isinstance(details, dict) else None
+    if isinstance(capabilities, list) and capabilities:
+        vision, source = "vision" in capabilities, "Ollama /api/show capabilities"
+    elif isinstance(shown.get("projector_info"), dict) and shown["projector_info"]:
+        vision, source = True, "Ollama /api/show projector_info"
+    elif isinstance(families, list) and {"clip", "mllama"} & set(map(str, families)):
+        vision, source = True, "Ollama /api/show details.families"
+    return ModelFacts(model, vision=vision, context_length=_context_length(shown), source=source)
+
+
+def _context_length(shown: dict[str, Any]) -> int | None:
+    info = shown.get("model_info")
+    if not isinstance(info, dict):
+        return None
+    architecture = info.get("general.architecture")
+    value = info.get(f"{architecture}.context_length") if isinstance(architecture, str) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _count(value: object) -> int | None:

@@ -1,16 +1,25 @@
 """Any OpenAI-compatible chat API (OpenAI, OpenRouter, Groq, LM Studio, llama.cpp, vLLM, ...):
-a streaming `POST {base_url}/chat/completions` read as server-sent events."""
+a streaming `POST {base_url}/chat/completions` read as server-sent events.
+
+A message with images or documents sends `content` as an array of parts (text, each document as
+a text part under its name, each image as a `data:` URL); a message without parts sends its text
+as a plain string, as before. What a model takes is read from the server's model metadata where
+it has some (`_fetch_facts`)."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import contextlib
 import json
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
-from desktop_app.core.errors import ProtocolError
+from desktop_app.core.attachments import ImagePart
+from desktop_app.core.errors import EndpointNotFoundError, ProtocolError, ProviderError
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
-from desktop_app.core.messages import ChatRequest
+from desktop_app.core.messages import ChatRequest, Message
+from desktop_app.core.vision import ModelFacts
 from desktop_app.net.decoding import SseDecoder, loads_json_text
 from desktop_app.net.session import HttpClient, NetworkConfig
 from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url, in_band_error
@@ -18,6 +27,8 @@ from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url,
 # Enough of a body that is not an event stream to recognise a plain JSON answer or error in it.
 _RAW_KEEP = 64 * 1024
 _EXCERPT = 80
+# How long one fetch of the model list answers questions about models before it is fetched again.
+_LISTING_SECONDS = 60.0
 
 
 class OpenAICompatible(AsyncGeneratorProvider):
@@ -30,14 +41,16 @@ class OpenAICompatible(AsyncGeneratorProvider):
         name: str = "OpenAI-compatible",
         http: HttpClient | None = None,
         network: NetworkConfig | None = None,
+        vision_overrides: Mapping[str, bool] | None = None,
     ) -> None:
-        super().__init__(http=http, network=network)
+        super().__init__(http=http, network=network, vision_overrides=vision_overrides)
         self.name = name
         self.base_url = checked_base_url(base_url, what="Base URL", example="http://127.0.0.1:8080/v1")
         # The key lives only in this instance's headers: nothing else ever sees it.
         self._headers = dict(headers or {})
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
+        self._listing: tuple[float, object] | None = None  # (loop time, /models document)
 
     def __repr__(self) -> str:
         return f"OpenAICompatible({self.base_url!r}, name={self.name!r})"
@@ -45,7 +58,7 @@ class OpenAICompatible(AsyncGeneratorProvider):
     async def _events(self, request: ChatRequest, http: HttpClient) -> AsyncGenerator[StreamEvent, None]:
         body: dict[str, Any] = {
             "model": request.model,
-            "messages": [m.as_dict() for m in request.messages],
+            "messages": [wire_message(m) for m in request.messages],
             "stream": True,
             "stream_options": {"include_usage": True},
         }
@@ -87,6 +100,145 @@ class OpenAICompatible(AsyncGeneratorProvider):
             raise ProtocolError("the model list has no 'data' array", provider=self.name)
         ids = {e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)}
         return sorted(ids)
+
+    async def _fetch_facts(self, model: str) -> ModelFacts:
+        """From `{base_url}/models` entries when they carry metadata (OpenRouter's
+        `architecture.input_modalities`, llama.cpp's `capabilities`, Mistral's `capabilities.vision`,
+        `supports_vision` and the like); then, for a plain-http server whose base URL ends in /v1
+        (a local one), LM Studio's `/api/v0/models` `type` ("vlm" sees images, "llm" does not)."""
+        facts = ModelFacts(model)
+        with contextlib.suppress(EndpointNotFoundError):  # a server without a model list
+            facts = facts_in_listing(await self._model_listing(), model, "/models")
+        if facts.vision is None and self.base_url.startswith("http://") and self.base_url.endswith("/v1"):
+            native_url = f"{self.base_url.removesuffix('/v1')}/api/v0/models"
+            with contextlib.suppress(ProviderError):  # not LM Studio
+                async with self._client() as http:
+                    native = await http.get_json(native_url, provider=self.name, headers=self._headers)
+                found = facts_in_listing(native, model, "LM Studio /api/v0/models")
+                facts = ModelFacts(
+                    model,
+                    vision=found.vision,
+                    context_length=facts.context_length or found.context_length,
+                    source=found.source if found.vision is not None else facts.source,
+                )
+        return facts
+
+    async def _model_listing(self) -> object:
+        now = asyncio.get_running_loop().time()
+        if self._listing is not None and now - self._listing[0] < _LISTING_SECONDS:
+            return self._listing[1]
+        async with self._client() as http:
+            document = await http.get_json(
+                f"{self.base_url}/models", provider=self.name, headers=self._headers
+            )
+        self._listing = (now, document)
+        return document
+
+
+def data_url(image: ImagePart) -> str:
+    return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
+
+
+def wire_message(message: Message) -> dict[str, Any]:
+    """A message as the chat completions API takes it: plain string content without parts (the
+    text-only shape, unchanged), otherwise an array of parts in the message's order."""
+    if not message.parts:
+        return message.as_dict()
+    content: list[dict[str, Any]] = []
+    if message.content:
+        content.append({"type": "text", "text": message.content})
+    for part in message.parts:
+        if isinstance(part, ImagePart):
+            content.append({"type": "image_url", "image_url": {"url": data_url(part)}})
+        else:
+            content.append({"type": "text", "text": part.as_text()})
+    return {"role": message.role.value, "content": content}
+
+
+# --- model metadata -----------------------------------------------------------------------------
+
+_IMAGE_WORDS = frozenset({"image", "images", "vision", "multimodal", "image_input"})
+_CONTEXT_KEYS = ("context_length", "max_context_length", "max_model_len", "context_window")
+
+
+def facts_in_listing(document: object, model: str, where: str) -> ModelFacts:
+    """The facts about `model` in a model list: `{"data": [{"id": ...}]}` (OpenAI shape, also
+    LM Studio's native list) and llama.cpp's extra `{"models": [{"model"/"name": ...}]}`."""
+    vision: bool | None = None
+    context: int | None = None
+    source = ""
+    for entry in _entries_for(document, model):
+        if vision is None:
+            vision, key = vision_in_entry(entry)
+            source = f"{where} {key}" if vision is not None else ""
+        context = context or context_in_entry(entry)
+    return ModelFacts(model, vision=vision, context_length=context, source=source)
+
+
+def _entries_for(document: object, model: str) -> list[dict[str, Any]]:
+    if not isinstance(document, dict):
+        return []
+    found = []
+    for key in ("data", "models"):
+        entries = document.get(key)
+        if isinstance(entries, list):
+            found += [
+                e
+                for e in entries
+                if isinstance(e, dict) and model in (e.get("id"), e.get("model"), e.get("name"))
+            ]
+    return found
+
+
+def vision_in_entry(entry: Mapping[str, Any]) -> tuple[bool | None, str]:
+    """(does it take images, the key that said so) from one model entry; (None, "") if none."""
+    architecture = entry.get("architecture")
+    if isinstance(architecture, dict):
+        said = _modalities(architecture.get("input_modalities"))
+        if said is not None:
+            return said, "architecture.input_modalities"
+        modality = architecture.get("modality")  # OpenRouter's older "text+image->text"
+        if isinstance(modality, str) and "->" in modality:
+            return "image" in modality.split("->", 1)[0], "architecture.modality"
+    for key in ("input_modalities", "modalities"):
+        value = entry.get(key)
+        said = _modalities(value.get("input") if isinstance(value, dict) else value)
+        if said is not None:
+            return said, key
+    kind = entry.get("type")  # LM Studio
+    if kind == "vlm":
+        return True, "type"
+    if kind in ("llm", "embeddings", "embedding"):
+        return False, "type"
+    capabilities = entry.get("capabilities")
+    if isinstance(capabilities, dict):  # Mistral: {"vision": true, "completion_chat": true, ...}
+        for key in ("vision", "image_input", "images"):
+            if isinstance(capabilities.get(key), bool):
+                return capabilities[key], f"capabilities.{key}"
+    if isinstance(capabilities, list) and capabilities:  # llama.cpp: ["completion", "multimodal"]
+        return bool(_IMAGE_WORDS & {str(c).lower() for c in capabilities}), "capabilities"
+    for key in ("supports_vision", "supports_image_input", "vision"):
+        if isinstance(entry.get(key), bool):
+            return entry[key], key
+    return None, ""
+
+
+def _modalities(value: object) -> bool | None:
+    if isinstance(value, list) and value:
+        return "image" in {str(m).lower() for m in value}
+    return None
+
+
+def context_in_entry(entry: Mapping[str, Any]) -> int | None:
+    """The context window (tokens) an entry states, if any."""
+    places: list[Any] = [entry.get(key) for key in _CONTEXT_KEYS]
+    top = entry.get("top_provider")
+    if isinstance(top, dict):
+        places.append(top.get("context_length"))
+    meta = entry.get("meta")  # llama.cpp
+    if isinstance(meta, dict):
+        places += [meta.get("n_ctx"), meta.get("n_ctx_train")]
+    return next((v for v in places if isinstance(v, int) and not isinstance(v, bool) and v > 0), None)
 
 
 class _ChunkReader:

@@ -78,9 +78,11 @@ def create_provider(
     api_key: str | None = None,
     headers: Mapping[str, str] | None = None,
     name: str | None = None,
+    vision_overrides: Mapping[str, bool] | None = None,
 ) -> ChatProvider:
     """A configured provider instance. `api_key` goes only to this provider's own requests, and
-    only when the kind sends one."""
+    only when the kind sends one. `vision_overrides` (model id → takes images) is read at each
+    decision (core/vision.py), so its owner may change it later; the server's word beats it."""
     try:
         kind = ProviderKind(kind)
     except ValueError:
@@ -95,6 +97,7 @@ def create_provider(
         api_key=api_key if facts.uses_api_key else None,
         headers=headers,
         name=name or facts.name,
+        vision_overrides=vision_overrides,
     )
     return _FACTORIES[kind](setup)
 
@@ -106,6 +109,7 @@ class _Setup:
     api_key: str | None
     headers: Mapping[str, str] | None
     name: str
+    vision_overrides: Mapping[str, bool] | None = None
 
 
 # Each kind's provider class, imported when first used (aiohttp-heavy modules stay off start-up).
@@ -118,13 +122,20 @@ def _yqcloud(setup: _Setup) -> ChatProvider:
 def _openai(setup: _Setup) -> ChatProvider:
     from desktop_app.providers.openai_compat import OpenAICompatible
 
-    return OpenAICompatible(setup.base_url, setup.api_key, setup.headers, name=setup.name, http=setup.http)
+    return OpenAICompatible(
+        setup.base_url,
+        setup.api_key,
+        setup.headers,
+        name=setup.name,
+        http=setup.http,
+        vision_overrides=setup.vision_overrides,
+    )
 
 
 def _ollama(setup: _Setup) -> ChatProvider:
     from desktop_app.providers.ollama import Ollama
 
-    return Ollama(setup.base_url, name=setup.name, http=setup.http)
+    return Ollama(setup.base_url, name=setup.name, http=setup.http, vision_overrides=setup.vision_overrides)
 
 
 _FACTORIES: Final[Mapping[ProviderKind, Callable[[_Setup], ChatProvider]]] = {

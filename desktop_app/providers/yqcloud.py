@@ -1,6 +1,9 @@
 """Yqcloud: a faithful port of gpt4free's classic provider (contract: shared/spec/yqcloud.md),
 with the original's defects fixed: split-safe UTF-8, the abuse reply detected across chunks,
-HTML pages treated as errors, and the timeout enforced while streaming."""
+HTML pages treated as errors, and the timeout enforced while streaming.
+
+Its API takes a text prompt only: a request with images is refused (`ImagesNotSupportedError`) before
+anything is sent; documents are part of the prompt (`format_prompt`)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 from desktop_app.core.errors import ProviderBlockedError
 from desktop_app.core.events import Finish, StreamEvent, TextDelta
 from desktop_app.core.messages import ChatRequest, MessageLike, format_prompt
+from desktop_app.core.vision import ModelFacts
 from desktop_app.net.decoding import Utf8Decoder
 from desktop_app.net.session import HttpClient, NetworkConfig
 from desktop_app.providers.base import AsyncGeneratorProvider
@@ -62,6 +66,10 @@ class Yqcloud(AsyncGeneratorProvider):
         if guard.blocked:
             raise ProviderBlockedError("IP address is blocked by abuse detection.")
         yield Finish("stop")
+
+    async def _fetch_facts(self, model: str) -> ModelFacts:
+        # No I/O: the API has one text `prompt` field, whatever the model is called.
+        return ModelFacts(model, vision=False, source="Yqcloud takes text only")
 
 
 def _create_header() -> dict[str, str]:
