@@ -22,8 +22,8 @@ from desktop_app.attachments.limits import AttachmentLimits
 from desktop_app.core.attachments import ImagePart
 
 JPEG_QUALITY = 88
-# What Pillow is allowed to open (by content): formats a user attaches as pictures.
-FORMATS = ("PNG", "JPEG", "MPO", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
+# What Pillow may open (by content). JPEG covers MPO (multi-picture JPEGs from cameras).
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
 _JPEG_LIKE = frozenset({"JPEG", "MPO"})
 _ORIENTATION = 0x0112
 
