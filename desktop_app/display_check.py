@@ -13,12 +13,13 @@ are tested with fakes; `SystemLibraries` and `SystemDisplays` are the real ones 
 
 from __future__ import annotations
 
-import ctypes
-import socket
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
+
+if TYPE_CHECKING:  # imported where used: the offscreen, Windows and macOS starts need neither
+    import ctypes
 
 ADVICE: Final = "Start Parley from a desktop session, set DISPLAY, or use `parley ask` in a terminal."
 WAYLAND_CONNECT_TIMEOUT: Final = 2.0  # seconds; a local socket answers at once or not at all
@@ -247,6 +248,8 @@ class SystemLibraries:
     A library loaded here stays loaded; Qt would load it a moment later anyway."""
 
     def loads(self, soname: str) -> bool:
+        import ctypes
+
         try:
             ctypes.CDLL(soname)
         except OSError:
@@ -298,6 +301,8 @@ class SystemDisplays:
 
     def _library(self) -> ctypes.CDLL:
         if self._xcb is None:
+            import ctypes
+
             xcb = ctypes.CDLL("libxcb.so.1")
             xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
             xcb.xcb_connect.restype = ctypes.c_void_p
@@ -309,6 +314,8 @@ class SystemDisplays:
         return self._xcb
 
     def wayland_answers(self, socket_path: str) -> bool:
+        import socket
+
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
             probe.settimeout(WAYLAND_CONNECT_TIMEOUT)
             try:

@@ -3,6 +3,9 @@
 The highlighted HTML carries only class names (`pg-k`, `pg-s`, ...), never colours, so the HTML the
 history caches looks right in either theme; `CodeColorer` turns the classes into the theme's
 colours as the chat view inserts the HTML.
+
+Pygments' lexers and styles are imported when first needed (the first code block, the first
+coloured insert), not while the window is being shown.
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES, Text, Whitespace, _TokenType
-from pygments.util import ClassNotFound
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 CLASS_PREFIX = "pg-"
 LIGHT_STYLE = "default"
@@ -51,6 +54,9 @@ class Highlighter:
         if not key:
             return None
         if key not in self._lexers:
+            from pygments.lexers import get_lexer_by_name
+            from pygments.util import ClassNotFound
+
             try:
                 # Keep the code exactly as written: no stripping, no added newline.
                 self._lexers[key] = get_lexer_by_name(key, stripnl=False, stripall=False, ensurenl=False)
@@ -97,8 +103,13 @@ class CodeColorer:
     _SPAN = re.compile(r'<span class="' + CLASS_PREFIX + r'([a-z0-9-]+)">([^<]*)</span>')
 
     def __init__(self, dark: bool) -> None:
-        style = get_style_by_name(DARK_STYLE if dark else LIGHT_STYLE)
-        self._tags: dict[str, tuple[str, str]] = {}
+        self._dark = dark
+        self._tags: dict[str, tuple[str, str]] = {}  # filled on the first call that needs them
+
+    def _load_tags(self) -> None:
+        from pygments.styles import get_style_by_name
+
+        style = get_style_by_name(DARK_STYLE if self._dark else LIGHT_STYLE)
         for ttype, css in STANDARD_TYPES.items():
             if not css or ttype in _PLAIN_TYPES:
                 continue
@@ -115,6 +126,8 @@ class CodeColorer:
     def __call__(self, html: str) -> str:
         if CLASS_PREFIX not in html:
             return html
+        if not self._tags:
+            self._load_tags()
         return self._SPAN.sub(self._replace, html)
 
     def _replace(self, match: re.Match[str]) -> str:

@@ -77,7 +77,9 @@ class Appearance:
         self._app = app
         self.translations = translations or Translations(app, TRANSLATIONS_DIR)
         self._system_font = app.font()
-        self._system_style = app.style().name()
+        # The platform's style, noted when Fusion first replaces it: asking Qt for the style
+        # object costs ~10 ms of start-up (its Python type is made on first use).
+        self._system_style: str | None = None
         self._theme: Theme | None = None
         self._font_size: int | None = None
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._os_scheme_changed)
@@ -121,7 +123,8 @@ class Appearance:
     def _follow_system(self, scheme: Qt.ColorScheme) -> None:
         """The platform's style and palette (an empty palette resolves to the platform's, and
         keeps following it), unless they stay light while the OS says dark, or the reverse."""
-        self._set_style(self._system_style)
+        if self._system_style is not None:
+            self._set_style(self._system_style)
         self._app.setPalette(QPalette())
         shown_dark = is_dark(self._app.palette())
         if scheme is Qt.ColorScheme.Dark and not shown_dark:
@@ -136,6 +139,8 @@ class Appearance:
 
     def _use_fusion(self, *, dark: bool) -> None:
         # Fusion draws every palette role faithfully on every platform; native styles may not.
+        if self._system_style is None:
+            self._system_style = self._app.style().name()
         self._set_style("Fusion")
         if dark:
             self._app.setPalette(dark_palette())
