@@ -8,15 +8,18 @@ line (`report`); the traceback, redacted, goes here.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-import logging.handlers
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import logging.handlers
 
 MAX_BYTES: Final = 1_000_000
 BACKUPS: Final = 3
@@ -100,12 +103,51 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A log that cannot be written is dropped silently: the log must never print tracebacks
-    on stderr (which belongs to the one-line error of `parley ask`)."""
+@functools.cache
+def _quiet_rotating_file_handler() -> type[logging.handlers.RotatingFileHandler]:
+    """The handler class; `logging.handlers` (socket, pickle, queue: ~8 ms) is imported when the
+    log starts, after the window's first paint."""
+    import logging.handlers
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
-        pass
+    class QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        """A log that cannot be written is dropped silently: the log must never print tracebacks
+        on stderr (which belongs to the one-line error of `parley ask`)."""
+
+        def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+            pass
+
+    return QuietRotatingFileHandler
+
+
+class KeptRecords(logging.Handler):
+    """Log records kept in memory until the log file's handler exists (`hand_over`): start-up
+    logs before it sets up the file, which is not needed for the window's first paint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def hand_over(self, handler: logging.Handler) -> None:
+        for record in self.records:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+        self.records.clear()
+
+
+@contextlib.contextmanager
+def records_kept() -> Iterator[KeptRecords]:
+    """The root logger's records at INFO and above are kept (`KeptRecords`) inside the block."""
+    root = logging.getLogger()
+    kept = KeptRecords()
+    root.addHandler(kept)
+    root.setLevel(logging.INFO)  # as `setup_logging` sets it
+    try:
+        yield kept
+    finally:
+        root.removeHandler(kept)
 
 
 def setup_logging(log_file: Path, redactor: Redactor, *, level: int = logging.INFO) -> logging.Handler:
@@ -114,7 +156,7 @@ def setup_logging(log_file: Path, redactor: Redactor, *, level: int = logging.IN
     handler: logging.Handler
     try:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = _QuietRotatingFileHandler(
+        handler = _quiet_rotating_file_handler()(
             log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )
     except OSError:

@@ -21,7 +21,7 @@ from typing import Final
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.logs import Redactor, setup_logging
+from desktop_app.logs import KeptRecords, Redactor, records_kept, setup_logging
 
 EXIT_FAILURE: Final = 1
 MAX_REASONS: Final = 300  # characters of Qt's reasons on the one stderr line
@@ -46,8 +46,9 @@ class StartupMessages:
     """Qt's message handler while the QApplication is built: every message goes to the log;
     warnings are kept as the reasons to quote if a fatal message (Qt's abort) follows."""
 
-    def __init__(self, log_file: Path | None) -> None:
+    def __init__(self, log_file: Path | None, kept: KeptRecords | None = None) -> None:
         self._log_file = log_file
+        self._kept = kept
         self.reasons: list[str] = []
 
     def __call__(self, kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
@@ -68,6 +69,8 @@ class StartupMessages:
     def exit(self, fatal: str) -> None:
         """Qt aborts the process once this handler returns, so it does not return: the log is
         flushed, the line is printed and the process ends with exit code 1."""
+        if self._kept is not None:
+            _write_kept(self._kept, self._log_file)
         for handler in logging.getLogger().handlers:
             with contextlib.suppress(Exception):
                 handler.flush()
@@ -81,8 +84,8 @@ class StartupMessages:
 def create_application(argv: Sequence[str], log_file: Path | None) -> QApplication:
     """`QApplication(argv)`, with Qt's messages during its construction in the log file (when
     given) instead of on the terminal; exits 1 with one line where Qt would abort."""
-    with _logging_to(log_file):
-        messages = StartupMessages(log_file)
+    with _logging_to(log_file) as kept:
+        messages = StartupMessages(log_file, kept)
         previous = qInstallMessageHandler(messages)
         try:
             return QApplication(list(argv))
@@ -91,15 +94,24 @@ def create_application(argv: Sequence[str], log_file: Path | None) -> QApplicati
 
 
 @contextlib.contextmanager
-def _logging_to(log_file: Path | None) -> Iterator[None]:
-    """The log file for the moments before the app's own logging starts. Without one, records
-    are dropped rather than printed: the terminal gets the one line only."""
-    handler = setup_logging(log_file, Redactor()) if log_file is not None else logging.NullHandler()
-    root = logging.getLogger()
-    if log_file is None:
-        root.addHandler(handler)
+def _logging_to(log_file: Path | None) -> Iterator[KeptRecords]:
+    """Records logged meanwhile go to the log file (when given) instead of the terminal. They are
+    kept in memory and the file is opened only when there are any: usually there are none, and
+    opening it would delay the window (~5 ms). Without a file they are dropped."""
+    with records_kept() as kept:
+        try:
+            yield kept
+        finally:
+            _write_kept(kept, log_file)
+
+
+def _write_kept(kept: KeptRecords, log_file: Path | None) -> None:
+    if not kept.records or log_file is None:
+        kept.records.clear()
+        return
+    handler = setup_logging(log_file, Redactor())
     try:
-        yield
+        kept.hand_over(handler)
     finally:
-        root.removeHandler(handler)
+        logging.getLogger().removeHandler(handler)
         handler.close()
