@@ -7,14 +7,17 @@ Parley runs per user and data folder: a later start hands its arguments to the r
 exits 0; that one brings its window to the front, or opens the quick prompt for `--quick`.
 The callables the window gets over the services are in `gui_services.py`.
 
-The window is shown as early as possible: what it does not need for its first paint (the tray
-icon and global shortcut, local-server discovery, warming up the markdown and code highlighting
-pipeline) runs after that paint, a piece per loop turn (`AfterFirstPaint`).
+The window paints first: its widgets are built from the saved settings alone (theme, language,
+geometry) and shown, and a short local event loop lets Qt paint them (`show_and_paint`) before
+the rest of Parley is imported. Then the asyncio loop starts, the services are built, history is
+opened, and the window is attached to them (`MainWindow.attach`: the sidebar is filled, a new
+chat is shown). What even that does not need (the tray icon and global shortcut, local-server
+discovery, warming up the markdown and code highlighting pipeline) runs after, a piece per loop
+turn (`AfterFirstPaint`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -22,28 +25,46 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.compose import build_services
+from desktop_app.compose import build_services, open_settings
 from desktop_app.core.errors import ParleyError
 from desktop_app.display_check import SystemDisplays, SystemLibraries, diagnose
-from desktop_app.gui_services import GuiServices, desktop_backend, window_backend
 from desktop_app.gui_thread import objects_die_on_the_gui_thread
-from desktop_app.logs import Redactor, install_excepthooks, setup_logging
-from desktop_app.qt_async import close_event_loop, create_event_loop
+from desktop_app.logs import Redactor, install_excepthooks, records_kept, setup_logging
 from desktop_app.qt_startup import create_application, log_level
 from desktop_app.single_instance import InstanceServer, instance_name, try_hand_off
 from desktop_app.storage.paths import resolve_paths, set_application_names
+from desktop_app.storage.settings import Settings
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.theme import Appearance
-from desktop_app.ui.window_backend import DetectedServer
+
+if TYPE_CHECKING:  # imported after the first paint (asyncio, the services, the application layer)
+    import asyncio
+
+    from desktop_app.gui_services import GuiServices, window_backend
+    from desktop_app.ui.window_backend import DetectedServer
 
 __all__ = ["GuiServices", "main", "run_window", "window_backend"]  # GuiServices: tests, benchmarks
+
+_LATER_IMPORTS: Final = frozenset({"GuiServices", "window_backend"})
+
+
+def __getattr__(name: str) -> Any:
+    """`GuiServices` and `window_backend` for tests and benchmarks, imported when asked for."""
+    if name in _LATER_IMPORTS:
+        from desktop_app import gui_services
+
+        return getattr(gui_services, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +79,8 @@ class AfterFirstPaint(QObject):
 
     GAP_MS = 10
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, *, painted: bool = False) -> None:
+        """`painted`: the window has painted already (`show_and_paint`)."""
         super().__init__(window)
         self._window = window
         self._work: deque[Callable[[], object]] = deque()
@@ -66,7 +88,7 @@ class AfterFirstPaint(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._run_next)
-        if window.isVisible():
+        if window.isVisible() and not painted:
             window.installEventFilter(self)
         else:
             self._timer.start(0)
@@ -97,6 +119,80 @@ class AfterFirstPaint(QObject):
                 self._timer.start(self.GAP_MS)
 
 
+FIRST_PAINT_WAIT_MS: Final = 250  # at most, for a window the platform does not expose at once
+
+
+class _PaintWatch(QObject):
+    """Notes a widget's first paint and then calls `on_paint`."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.painted = False
+        self.on_paint: Callable[[], object] = lambda: None
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and not self.painted:
+            self.painted = True
+            self.on_paint()
+        return False
+
+
+def show_and_paint(window: QWidget, limit_ms: int = FIRST_PAINT_WAIT_MS) -> bool:
+    """Show `window` and let Qt paint it now, before the rest of start-up: a local event loop
+    that ends with the first paint (or after `limit_ms`, when the platform does not expose the
+    window at once). Keystrokes, clicks and sockets wait for the main loop, which starts once the
+    window is attached: nothing typed is lost and a later start's hand-over waits until then.
+    Returns whether the window painted."""
+    watch = _PaintWatch(window)
+    window.show()
+    if not watch.painted:
+        waiting = QEventLoop()
+        limit = QTimer(waiting)
+        limit.setSingleShot(True)
+        limit.timeout.connect(waiting.quit)
+        watch.on_paint = waiting.quit
+        limit.start(limit_ms)
+        waiting.exec(
+            QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+            | QEventLoop.ProcessEventsFlag.ExcludeSocketNotifiers
+        )
+        limit.stop()
+    window.removeEventFilter(watch)
+    watch.deleteLater()
+    return watch.painted
+
+
+@dataclass
+class FirstWindow:
+    """The window as start-up paints it, before the services exist (`MainWindow.attach`)."""
+
+    window: MainWindow
+    settings: Settings
+    appearance: Appearance
+    painted: bool
+
+
+def first_window(app: QApplication, data_dir: Path | None, *, show: bool) -> FirstWindow | None:
+    """The window's widgets from the saved settings (theme, language, geometry), shown and painted
+    when `show`. None when the settings cannot be read yet: `run_window` then builds the window
+    after the services and reports the problem as usual."""
+    try:
+        settings = open_settings(data_dir)
+        preferences = settings.load()
+    except (ParleyError, OSError) as exc:
+        log.info("Window not shown before the services: %s", exc)
+        return None
+    appearance = Appearance(app)
+    appearance.apply(preferences)
+    window = MainWindow(None, preferences, settings=settings)
+    painted = False
+    if show:
+        painted = show_and_paint(window)
+        window.composer.setFocus()
+    return FirstWindow(window, settings, appearance, painted)
+
+
 async def run_window(
     app: QApplication,
     data_dir: Path | None,
@@ -104,27 +200,45 @@ async def run_window(
     *,
     instance: InstanceServer | None = None,
     quick: bool = False,
+    first: FirstWindow | None = None,
+    redactor: Redactor | None = None,
 ) -> int:
-    """Build services and the window, wait until Parley is asked to quit, then shut down cleanly.
-    Later starts of Parley reach the window through `instance`."""
+    """Build services (opening the history), attach the window to them (`first`: the window
+    start-up showed already, else one is built), wait until Parley is asked to quit, then shut
+    down cleanly. Later starts of Parley reach the window through `instance`. `redactor`: the
+    caller has set up logging with it already; else it is set up here."""
+    from desktop_app.gui_services import GuiServices, desktop_backend, window_backend
+
     try:
-        services = await build_services(data_dir)
+        services = await build_services(
+            data_dir, settings=first.settings if first else None, redactor=redactor
+        )
     except ParleyError as exc:
+        if first is not None:
+            first.window.hide()
         await show_startup_error(str(exc))
         return EXIT_FAILURE
-    handler = setup_logging(services.paths.log_file, services.redactor)
+    handler = setup_logging(services.paths.log_file, services.redactor) if redactor is None else None
     gui = GuiServices(services)
     try:
-        preferences = services.settings.load()
-        appearance = Appearance(app)
-        appearance.apply(preferences)
+        if first is None:
+            preferences = services.settings.load()
+            appearance = Appearance(app)
+            appearance.apply(preferences)
+            first = FirstWindow(
+                MainWindow(None, preferences, settings=services.settings),
+                services.settings,
+                appearance,
+                False,
+            )
+        window = first.window
         desktop = desktop_backend(gui, data_dir)
-        window = MainWindow(window_backend(gui, appearance, local, desktop), preferences)
+        window.attach(window_backend(gui, first.appearance, local, desktop))
         # `parley --quick` with a tray: only the quick prompt shows, the window waits in the tray.
-        if not (quick and desktop.tray_available()):
+        if not (quick and desktop.tray_available()) and not window.isVisible():
             window.show()
             window.composer.setFocus()
-        later = AfterFirstPaint(window)
+        later = AfterFirstPaint(window, painted=first.painted)
         # The tray icon and the shortcut; discovery (first run only); first-use costs of lexers.
         later.add([window.desktop.start, window.desktop.discover_local_servers])
         later.add(window.renderer.warm_up_steps())
@@ -143,14 +257,17 @@ async def run_window(
         return EXIT_OK
     finally:
         await gui.aclose()
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+        if handler is not None:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
 
 
 @contextlib.contextmanager
 def _closing_on_signals(close_requested: asyncio.Event) -> Iterator[None]:
     """SIGTERM (a session ending, `kill`) and SIGINT (Ctrl+C in the terminal) close the window
     like its close button: answers are stopped and saved first. POSIX only; elsewhere a no-op."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     for number in (signal.SIGTERM, signal.SIGINT):
@@ -168,6 +285,8 @@ def _closing_on_signals(close_requested: asyncio.Event) -> Iterator[None]:
 
 async def show_startup_error(line: str) -> None:
     """One line in a message box (no window exists yet); returns when it is closed."""
+    import asyncio
+
     box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, line, QMessageBox.StandardButton.Close)
     box.setInformativeText(QCoreApplication.translate("App", "Parley could not start."))
     closed = asyncio.Event()
@@ -215,19 +334,40 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
         return EXIT_OK  # the running Parley took over
     install_excepthooks()
     _route_qt_messages()
-    with objects_die_on_the_gui_thread(app):
-        loop = create_event_loop(app)
-        loop.set_exception_handler(_loop_exception_handler)
-        asyncio.set_event_loop(loop)
-        try:
-            return int(
-                loop.run_until_complete(run_window(app, data_dir, local, instance=instance, quick=quick))
-            )
-        finally:
-            instance.close()
-            _cancel_leftovers(loop)
-            close_event_loop(loop)
-            asyncio.set_event_loop(None)
+    redactor: Redactor | None = None
+    handler: logging.Handler | None = None
+    try:
+        with objects_die_on_the_gui_thread(app):
+            # The window paints before asyncio, the services, the application layer and the log
+            # file's handler are imported; what is logged meanwhile is kept and written after.
+            with records_kept() as kept:
+                first = first_window(app, data_dir, show=not quick)
+                log_file = _log_file(data_dir)
+                if log_file is not None:
+                    redactor = Redactor()
+                    handler = setup_logging(log_file, redactor)
+                    kept.hand_over(handler)
+            import asyncio
+
+            from desktop_app.qt_async import close_event_loop, create_event_loop
+
+            loop = create_event_loop(app)
+            loop.set_exception_handler(_loop_exception_handler)
+            asyncio.set_event_loop(loop)
+            try:
+                window = run_window(
+                    app, data_dir, local, instance=instance, quick=quick, first=first, redactor=redactor
+                )
+                return int(loop.run_until_complete(window))
+            finally:
+                instance.close()
+                _cancel_leftovers(loop)
+                close_event_loop(loop)
+                asyncio.set_event_loop(None)
+    finally:
+        if handler is not None:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
 
 
 def _log_file(data_dir: Path | None) -> Path | None:
@@ -268,6 +408,8 @@ def become_the_instance(data_dir: Path | None, args: list[str]) -> InstanceServe
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
     """Nothing should be left; anything that is gets cancelled and logged, never abandoned."""
+    import asyncio
+
     leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in leftovers:
         log.warning("Task still running at exit: %r", task)

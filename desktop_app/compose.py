@@ -7,7 +7,9 @@ constructs services, and nothing here is global.
 
 The network stack (aiohttp and the providers, ~100 ms to import) and the keychain library
 (~15 ms) are imported when first used, not while the window is being shown: the saved network
-settings are read and validated here, and the HTTP client is made on first use.
+settings are read and validated here, and the HTTP client is made on first use. The GUI opens
+the settings alone first (`open_settings`: what the window's first paint needs) and hands them
+to `build_services` after that paint; the history store (SQLite) is imported and opened there.
 """
 
 from __future__ import annotations
@@ -20,17 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from desktop_app.core.errors import ConfigurationError, SecretStoreError
-from desktop_app.core.ports import ChatProvider, HistoryStore, SecretStore
 from desktop_app.core.preferences import PROXY_PASSWORD_KEY as PROXY_PASSWORD_KEY  # re-exported
 from desktop_app.core.preferences import ProviderProfile, ProxyMode, api_key_entry
 from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.logs import Redactor
-from desktop_app.net.proxy import parse_proxy
-from desktop_app.storage.history import SqliteHistory
 from desktop_app.storage.paths import AppPaths, resolve_paths
 from desktop_app.storage.settings import Keys, Settings
 
 if TYPE_CHECKING:
+    from desktop_app.core.ports import ChatProvider, HistoryStore, SecretStore
     from desktop_app.net.session import HttpClient, NetworkConfig
     from desktop_app.providers.registry import Preset
 
@@ -65,6 +65,8 @@ class NetworkSettings:
 
     def __post_init__(self) -> None:
         if self.proxy:
+            from desktop_app.net.proxy import parse_proxy
+
             parse_proxy(self.proxy)  # raises ConfigurationError with one line for a bad URL
 
     def config(self) -> NetworkConfig:
@@ -236,9 +238,16 @@ async def network_settings(
     )
 
 
+def open_settings(data_dir: Path | None = None) -> Settings:
+    """The settings of `data_dir` alone (None: the OS location), for what must read them before
+    the other services exist: the window's first paint. Hand them on to `build_services`."""
+    return Settings(resolve_paths(data_dir).settings_file)
+
+
 async def build_services(
     data_dir: Path | None = None,
     *,
+    settings: Settings | None = None,
     network: NetworkOverrides | None = None,
     open_history: bool = True,
     secrets: SecretStore | None = None,
@@ -247,13 +256,15 @@ async def build_services(
 ) -> Services:
     """Build every service for `data_dir` (None: the OS locations). Raises `ParleyError`
     subclasses with one line: a folder that cannot be created, a bad saved proxy, an unreadable
-    history file (`open_history=False` skips history, e.g. `parley ask --no-save`)."""
+    history file (`open_history=False` skips history, e.g. `parley ask --no-save`). `settings`:
+    those `open_settings(data_dir)` gave, when something read them already."""
     paths = resolve_paths(data_dir)
     try:
         paths.ensure()
     except OSError as exc:
         raise ConfigurationError(f"Cannot create the folder for Parley's data: {exc}") from None
-    settings = Settings(paths.settings_file)
+    if settings is None:
+        settings = Settings(paths.settings_file)
     secrets = secrets if secrets is not None else LazySecrets()
     redactor = redactor if redactor is not None else Redactor()
     configured = await network_settings(settings, secrets, network)  # validates the proxy URL
@@ -266,5 +277,7 @@ async def build_services(
         env=dict(os.environ) if env is None else dict(env),
     )
     if open_history:
+        from desktop_app.storage.history import SqliteHistory
+
         services.history = SqliteHistory(paths.history_file)  # no HTTP client to close yet
     return services

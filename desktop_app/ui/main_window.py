@@ -5,11 +5,16 @@ Everything outside the UI comes through `WindowBackend`. Quitting is a request: 
 is set and the composition root awaits `shutdown()`, which stops every answer (each saved as
 stopped), saves the window's geometry and leaves no task behind. Closing the window quits too,
 unless Parley keeps running in the tray (`DesktopShell`: tray icon, quick prompt, global shortcut).
+
+Start-up paints the window before the application layer exists: `MainWindow(None, preferences,
+settings=...)` builds the widgets alone (menus, toolbar, an empty sidebar and chat, the composer,
+the saved geometry), and `attach(backend)` then connects them to the conversations, the tray and
+the rest, and fills the sidebar. The modules only `attach` needs are imported there, so the first
+paint does not wait for them. `MainWindow(backend, preferences)` does both at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from pathlib import Path
@@ -24,20 +29,12 @@ from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.composer import Composer
-from desktop_app.ui.conversation_settings import ConversationSettingsDialog
-from desktop_app.ui.conversations import Conversations
-from desktop_app.ui.file_actions import FileActions
-from desktop_app.ui.help import diagnostics, open_folder
 from desktop_app.ui.icons import app_icon
 from desktop_app.ui.markdown import MarkdownRenderer
-from desktop_app.ui.preferences.backend import preset_profile
-from desktop_app.ui.preferences.desktop import same_server, with_servers
-from desktop_app.ui.quick_prompt import QuickPrompt
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status import AnswerStatus
 from desktop_app.ui.theme import is_dark
 from desktop_app.ui.toolbar import SourcePicker
-from desktop_app.ui.tray import DesktopShell
 from desktop_app.ui.welcome import LocalServerBanner, WelcomePanel
 from desktop_app.ui.window_actions import (
     build_menus,
@@ -48,10 +45,20 @@ from desktop_app.ui.window_actions import (
     retranslate_menus,
     update_icons,
 )
-from desktop_app.ui.window_backend import DetectedServer, WindowBackend
 
-if TYPE_CHECKING:  # imported when first opened: the dialog's pages are not needed to start
+if TYPE_CHECKING:  # imported by `attach` or when first used: not needed for the first paint
+    import asyncio
+
+    from desktop_app.chat.active_provider import ActiveProvider
+    from desktop_app.chat.tasks import OwnedTasks
+    from desktop_app.chat.workspace import ChatWorkspace
+    from desktop_app.core.ports import SettingsStore
+    from desktop_app.ui.conversation_settings import ConversationSettingsDialog
+    from desktop_app.ui.conversations import Conversations
+    from desktop_app.ui.file_actions import FileActions
     from desktop_app.ui.preferences import PreferencesDialog
+    from desktop_app.ui.tray import DesktopShell
+    from desktop_app.ui.window_backend import DetectedServer, WindowBackend
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +67,32 @@ SIDEBAR_WIDTH = 260
 
 
 class MainWindow(QMainWindow):
+    # Set by `attach`: the application layer and what the window builds on it.
+    workspace: ChatWorkspace
+    provider: ActiveProvider
+    conversations: Conversations
+    files: FileActions
+    desktop: DesktopShell
+    close_requested: asyncio.Event
+
     def __init__(
-        self, backend: WindowBackend, preferences: Preferences, parent: QWidget | None = None
+        self,
+        backend: WindowBackend | None,
+        preferences: Preferences,
+        parent: QWidget | None = None,
+        *,
+        settings: SettingsStore | None = None,
     ) -> None:
+        """With a backend, the whole window. Without one, the widgets alone with the geometry
+        saved in `settings` (start-up shows this first); `attach(backend)` completes it."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
-        self._backend = backend
         self._prefs = preferences
-        self.workspace = backend.workspace
-        self.workspace.setParent(self)  # the window's lifetime, ended on the GUI thread
-        self._tasks = self.workspace.tasks
-        self.provider = self.workspace.provider
         self._preferences_dialog: PreferencesDialog | None = None
         self._shut_down = False
-        self.close_requested = asyncio.Event()
+        self._attached = False
+        self._close_pending = False
 
         self.renderer = MarkdownRenderer()
         self.sidebar = Sidebar(self)
@@ -106,6 +124,32 @@ class MainWindow(QMainWindow):
         self.actions_ = create_actions(self)
         self.menus = build_menus(self, self.actions_)
         self.toolbar = build_toolbar(self, self.actions_, self.picker)
+        self._restore_geometry(backend.settings if backend is not None else settings)
+        self._apply_view_preferences(preferences)
+        self.retranslate()
+        self._refresh_pickers()
+        self._update_chat_page()
+        self.setFocusProxy(self.composer)
+        if backend is not None:
+            self.attach(backend)
+
+    def attach(self, backend: WindowBackend) -> None:
+        """Connect the widgets to the application layer (the workspace adopted as the window's
+        child), build the tray and quick prompt, and show a new chat beside the history."""
+        import asyncio
+
+        from desktop_app.ui.conversations import Conversations
+        from desktop_app.ui.file_actions import FileActions
+        from desktop_app.ui.quick_prompt import QuickPrompt
+        from desktop_app.ui.tray import DesktopShell
+
+        assert not self._attached, "attach() runs once"
+        self._backend = backend
+        self.workspace = backend.workspace
+        self.workspace.setParent(self)  # the window's lifetime, ended on the GUI thread
+        self._tasks: OwnedTasks = self.workspace.tasks
+        self.provider = self.workspace.provider
+        self.close_requested = asyncio.Event()
         self.files = FileActions(self, backend, self.show_message)
         self.conversations = Conversations(
             self.workspace,
@@ -119,17 +163,21 @@ class MainWindow(QMainWindow):
         self.workspace.model = self.picker.current_model
         quick = QuickPrompt(self.workspace, self.renderer, dark=is_dark(self.palette()))
         self.desktop = DesktopShell(self, backend.desktop, self.workspace, quick, self)
+        self._attached = True
 
         self._connect()
-        self._restore_geometry()
-        self._apply_view_preferences(preferences)
-        self.retranslate()
+        self.desktop.retranslate()
         self.conversations.new_chat()
-        self._refresh_pickers()
         self.provider.reload(self.current_profile())
         if backend.local_server is not None:
             self.use_local_server(backend.local_server)
-        self.setFocusProxy(self.composer)
+        if self._close_pending:  # closed before it was complete
+            self.close()
+
+    @property
+    def attached(self) -> bool:
+        """Whether `attach` has run: the window answers and sends only then."""
+        return self._attached
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -179,6 +227,8 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
     def open_conversation_settings(self) -> ConversationSettingsDialog:
+        from desktop_app.ui.conversation_settings import ConversationSettingsDialog
+
         dialog = ConversationSettingsDialog(self.conversations.settings(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.conversations.set_settings)
@@ -191,9 +241,9 @@ class MainWindow(QMainWindow):
 
     def _update_chat_page(self) -> None:
         unconfigured = self.current_profile() is None
-        showing_welcome = unconfigured and self.conversations.is_empty()
-        self.pages.setCurrentWidget(self.welcome if showing_welcome else self.chat_view)
-        has_conversation = self.conversations.current is not None
+        empty = not self._attached or self.conversations.is_empty()  # before attach: a new chat
+        self.pages.setCurrentWidget(self.welcome if unconfigured and empty else self.chat_view)
+        has_conversation = self._attached and self.conversations.current is not None
         for action in (self.actions_.export_markdown, self.actions_.export_json, self.actions_.export_html):
             action.setEnabled(has_conversation)
         self.actions_.rename.setEnabled(has_conversation)
@@ -268,6 +318,8 @@ class MainWindow(QMainWindow):
         preset = next((p for p in self._backend.preferences.presets if p.kind is ProviderKind.YQCLOUD), None)
         if preset is None:
             return
+        from desktop_app.ui.preferences.backend import preset_profile
+
         existing = self._prefs.profile(preset.id)
         profile = existing or preset_profile(preset, [p.id for p in self._prefs.profiles])
         profiles = self._prefs.profiles if existing else (*self._prefs.profiles, profile)
@@ -279,6 +331,8 @@ class MainWindow(QMainWindow):
     def use_local_server(self, server: DetectedServer) -> bool:
         """While nothing is configured, use a server found on this computer and say so in a banner:
         no dialog, and the composer keeps the focus. Returns whether it was used."""
+        from desktop_app.ui.preferences.desktop import same_server, with_servers
+
         if self.current_profile() is not None:
             return False
         known = next((p.id for p in self._prefs.profiles if same_server(p, server.profile)), "")
@@ -328,6 +382,8 @@ class MainWindow(QMainWindow):
         self.status.show_message(text)
 
     def copy_diagnostics(self) -> str:
+        from desktop_app.ui.help import diagnostics
+
         text = diagnostics(self._backend.data_dir, self._backend.diagnostics())
         QGuiApplication.clipboard().setText(text)
         self.show_message(self.tr("Diagnostics copied to the clipboard."))
@@ -338,13 +394,15 @@ class MainWindow(QMainWindow):
         return self._backend.data_dir
 
     def open_data_folder(self) -> None:
+        from desktop_app.ui.help import open_folder
+
         if not open_folder(self._backend.data_dir):
             self.show_message(self.tr("Could not open {folder}.").format(folder=self._backend.data_dir))
 
     # -- geometry and closing ------------------------------------------------------------------
 
-    def _restore_geometry(self) -> None:
-        geometry, splitter = self._backend.settings.window_state()
+    def _restore_geometry(self, settings: SettingsStore | None) -> None:
+        geometry, splitter = settings.window_state() if settings is not None else (None, None)
         if not (geometry and self.restoreGeometry(QByteArray(geometry))):
             self.resize(DEFAULT_SIZE)
         if not (splitter and self.splitter.restoreState(QByteArray(splitter))):
@@ -383,7 +441,9 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
-        if self.desktop.hide_on_close():
+        if not self._attached:  # start-up has not finished: close once it has
+            self._close_pending = True
+        elif self.desktop.hide_on_close():
             self.hide()
         else:
             self.quit()
@@ -405,7 +465,7 @@ class MainWindow(QMainWindow):
         retranslate(self.actions_)
         retranslate_menus(self.menus)
         self.toolbar.setWindowTitle(self.tr("Toolbar"))
-        if not self._shut_down:  # the tray's menu is gone after shutdown()
+        if self._attached and not self._shut_down:  # the tray's menu is gone after shutdown()
             self.desktop.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name

@@ -10,7 +10,6 @@ from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 
-from desktop_app.ui.help import show_about
 from desktop_app.ui.icons import palette_icon
 
 if TYPE_CHECKING:
@@ -97,7 +96,7 @@ def connect_window(window: MainWindow) -> None:
     a.rename.triggered.connect(lambda: window.sidebar.begin_rename(c.current))
     a.delete.triggered.connect(lambda: window.sidebar.confirm_delete(c.current))
     a.quit.triggered.connect(window.quit)
-    a.about.triggered.connect(lambda: show_about(window, window.data_dir))
+    a.about.triggered.connect(lambda: _show_about(window))
     a.open_data_folder.triggered.connect(window.open_data_folder)
     a.copy_diagnostics.triggered.connect(window.copy_diagnostics)
     a.export_markdown.triggered.connect(lambda: files.export(c.current, "markdown"))
@@ -116,6 +115,12 @@ def connect_window(window: MainWindow) -> None:
     window.welcome.api_key_requested.connect(lambda: window.open_preferences("providers", add_keyed=True))
     window.banner.preferences_requested.connect(lambda: window.open_preferences("providers"))
     window.provider.failed.connect(window.show_message)
+
+
+def _show_about(window: MainWindow) -> None:
+    from desktop_app.ui.help import show_about  # not needed for the first paint
+
+    show_about(window, window.data_dir)
 
 
 def update_icons(actions: WindowActions, window: QMainWindow) -> None:
