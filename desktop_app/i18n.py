@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -181,6 +180,8 @@ def lupdate(catalogue: Path, *, plurals_only: bool = False) -> str:
     if not catalogue.exists():
         options += ["-source-language", SOURCE_LANGUAGE, "-target-language", code]
     sources = [str(path.relative_to(REPO)) for path in source_files()]
+    import subprocess  # only the developer commands run tools
+
     done = subprocess.run(  # noqa: S603 - this interpreter running PySide6's own lupdate
         [sys.executable, "-c", _LUPDATE, *options, *sources, "-ts", str(catalogue)],
         cwd=REPO,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -50,11 +49,15 @@ def instance_name(data_dir: str | os.PathLike[str], *, runtime_dir: str | None =
 
 
 def encode_message(args: list[str]) -> bytes:
+    import json  # not needed to start the first instance
+
     return json.dumps({"args": args}, ensure_ascii=False).encode() + b"\n"
 
 
 def decode_message(line: bytes) -> list[str] | None:
     """The arguments in one message line, or None when it is not a valid message."""
+    import json
+
     try:
         document = json.loads(line)
     except ValueError:

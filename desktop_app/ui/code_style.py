@@ -4,18 +4,23 @@ The highlighted HTML carries only class names (`pg-k`, `pg-s`, ...), never colou
 history caches looks right in either theme; `CodeColorer` turns the classes into the theme's
 colours as the chat view inserts the HTML.
 
-Pygments' lexers and styles are imported when first needed (the first code block, the first
-coloured insert), not while the window is being shown.
+The two themes' colours live in `chat_colors.py` (re-exported here). Pygments' lexers and styles
+are imported when first needed (the first code block, the first coloured insert), not while the
+window is being shown.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
 from pygments.token import STANDARD_TYPES, Text, Whitespace, _TokenType
+
+from desktop_app.ui.chat_colors import DARK as DARK
+from desktop_app.ui.chat_colors import LIGHT as LIGHT
+from desktop_app.ui.chat_colors import ChatColors as ChatColors
+from desktop_app.ui.chat_colors import chat_colors as chat_colors
 
 if TYPE_CHECKING:
     from pygments.lexer import Lexer
@@ -133,58 +138,6 @@ class CodeColorer:
     def _replace(self, match: re.Match[str]) -> str:
         opening, closing = self._tags.get(match.group(1), ("", ""))
         return f"{opening}{match.group(2)}{closing}"
-
-
-@dataclass(frozen=True, slots=True)
-class ChatColors:
-    """The colours of the chat transcript in one theme (hex strings, for CSS and QColor alike)."""
-
-    text: str
-    background: str
-    muted: str
-    link: str
-    user_bubble: str
-    code_background: str
-    inline_code: str
-    code_header: str
-    border: str
-    quote_bar: str
-    error_background: str
-    error_text: str
-
-
-LIGHT = ChatColors(
-    text="#1f2328",
-    background="#ffffff",
-    muted="#59636e",
-    link="#0969da",
-    user_bubble="#eaf2fe",
-    code_background="#f6f8fa",
-    inline_code="#eceff2",
-    code_header="#eaeef2",
-    border="#d1d9e0",
-    quote_bar="#d1d9e0",
-    error_background="#ffebe9",
-    error_text="#b3261e",
-)
-DARK = ChatColors(
-    text="#e6edf3",
-    background="#1f2023",  # the dark theme's Base
-    muted="#9198a1",
-    link="#4493f8",
-    user_bubble="#283246",
-    code_background="#17181b",
-    inline_code="#34373d",
-    code_header="#2c2e33",
-    border="#3d444d",
-    quote_bar="#3d444d",
-    error_background="#3c1618",
-    error_text="#ff9492",
-)
-
-
-def chat_colors(dark: bool) -> ChatColors:
-    return DARK if dark else LIGHT
 
 
 def document_stylesheet(dark: bool) -> str:

@@ -21,21 +21,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.core.errors import ParleyError
 from desktop_app.core.preferences import Preferences, ProviderProfile
 from desktop_app.core.provider_kinds import ProviderKind
-from desktop_app.ui.chat_view import ChatView
+from desktop_app.ui.chat_colors import chat_colors
 from desktop_app.ui.composer import Composer
 from desktop_app.ui.icons import app_icon
-from desktop_app.ui.markdown import MarkdownRenderer
 from desktop_app.ui.sidebar import Sidebar
 from desktop_app.ui.status import AnswerStatus
 from desktop_app.ui.theme import is_dark
 from desktop_app.ui.toolbar import SourcePicker
-from desktop_app.ui.welcome import LocalServerBanner, WelcomePanel
 from desktop_app.ui.window_actions import (
     build_menus,
     build_toolbar,
@@ -53,11 +51,14 @@ if TYPE_CHECKING:  # imported by `attach` or when first used: not needed for the
     from desktop_app.chat.tasks import OwnedTasks
     from desktop_app.chat.workspace import ChatWorkspace
     from desktop_app.core.ports import SettingsStore
+    from desktop_app.ui.chat_view import ChatView
     from desktop_app.ui.conversation_settings import ConversationSettingsDialog
     from desktop_app.ui.conversations import Conversations
     from desktop_app.ui.file_actions import FileActions
+    from desktop_app.ui.markdown import MarkdownRenderer
     from desktop_app.ui.preferences import PreferencesDialog
     from desktop_app.ui.tray import DesktopShell
+    from desktop_app.ui.welcome import LocalServerBanner, WelcomePanel
     from desktop_app.ui.window_backend import DetectedServer, WindowBackend
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,21 @@ DEFAULT_SIZE = QSize(1100, 720)
 SIDEBAR_WIDTH = 260
 
 
+class _ChatPlaceholder(QWidget):
+    """The empty transcript's background where the chat view goes until `attach` builds it (the
+    chat view and the markdown pipeline are not needed for the first paint of an empty chat)."""
+
+    def __init__(self, parent: QWidget, *, dark: bool) -> None:
+        super().__init__(parent)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(chat_colors(dark).background))
+        self.setPalette(palette)
+
+
 class MainWindow(QMainWindow):
     # Set by `attach`: the application layer and what the window builds on it.
+    renderer: MarkdownRenderer
     workspace: ChatWorkspace
     provider: ActiveProvider
     conversations: Conversations
@@ -94,24 +108,22 @@ class MainWindow(QMainWindow):
         self._attached = False
         self._close_pending = False
 
-        self.renderer = MarkdownRenderer()
         self.sidebar = Sidebar(self)
-        self.chat_view = ChatView(self, renderer=self.renderer, dark=is_dark(self.palette()))
-        self.welcome = WelcomePanel(self)
-        self.banner = LocalServerBanner(self)
+        self._chat_view: ChatView | None = None
+        self._placeholder: QWidget | None = _ChatPlaceholder(self, dark=is_dark(self.palette()))
+        self._welcome: WelcomePanel | None = None  # made when first shown or wired (attach)
+        self._banner: LocalServerBanner | None = None
         self.composer = Composer(self)
         self.status = AnswerStatus(self)
         self.picker = SourcePicker(self)
         self.pages = QStackedWidget(self)
-        self.pages.addWidget(self.chat_view)
-        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self._placeholder)
         chat_area = QWidget(self)
-        chat_layout = QVBoxLayout(chat_area)
-        chat_layout.setContentsMargins(0, 0, 0, 0)
-        chat_layout.setSpacing(0)
-        chat_layout.addWidget(self.banner)
-        chat_layout.addWidget(self.pages, 1)
-        chat_layout.addWidget(self.composer)
+        self._chat_layout = QVBoxLayout(chat_area)
+        self._chat_layout.setContentsMargins(0, 0, 0, 0)
+        self._chat_layout.setSpacing(0)
+        self._chat_layout.addWidget(self.pages, 1)
+        self._chat_layout.addWidget(self.composer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sidebar)
@@ -138,12 +150,24 @@ class MainWindow(QMainWindow):
         child), build the tray and quick prompt, and show a new chat beside the history."""
         import asyncio
 
+        from desktop_app.ui.chat_view import ChatView
         from desktop_app.ui.conversations import Conversations
         from desktop_app.ui.file_actions import FileActions
+        from desktop_app.ui.markdown import MarkdownRenderer
         from desktop_app.ui.quick_prompt import QuickPrompt
         from desktop_app.ui.tray import DesktopShell
 
         assert not self._attached, "attach() runs once"
+        self.renderer = MarkdownRenderer()
+        self._chat_view = ChatView(self, renderer=self.renderer, dark=is_dark(self.palette()))
+        self.pages.insertWidget(0, self._chat_view)
+        if self._placeholder is not None:
+            if self.pages.currentWidget() is self._placeholder:
+                self.pages.setCurrentWidget(self._chat_view)
+            self.pages.removeWidget(self._placeholder)
+            self._placeholder.deleteLater()
+            self._placeholder = None
+        self._apply_view_preferences(self._prefs)
         self._backend = backend
         self.workspace = backend.workspace
         self.workspace.setParent(self)  # the window's lifetime, ended on the GUI thread
@@ -173,6 +197,32 @@ class MainWindow(QMainWindow):
             self.use_local_server(backend.local_server)
         if self._close_pending:  # closed before it was complete
             self.close()
+
+    @property
+    def welcome(self) -> WelcomePanel:
+        """The first-run choices, shown instead of the chat while nothing is configured."""
+        if self._welcome is None:
+            from desktop_app.ui.welcome import WelcomePanel
+
+            self._welcome = WelcomePanel(self)
+            self.pages.addWidget(self._welcome)
+        return self._welcome
+
+    @property
+    def banner(self) -> LocalServerBanner:
+        """The note above the chat that a local server is in use (hidden until then)."""
+        if self._banner is None:
+            from desktop_app.ui.welcome import LocalServerBanner
+
+            self._banner = LocalServerBanner(self)
+            self._chat_layout.insertWidget(0, self._banner)
+        return self._banner
+
+    @property
+    def chat_view(self) -> ChatView:
+        """The transcript; built by `attach`."""
+        assert self._chat_view is not None, "the chat view exists once attach() has run"
+        return self._chat_view
 
     @property
     def attached(self) -> bool:
@@ -242,7 +292,9 @@ class MainWindow(QMainWindow):
     def _update_chat_page(self) -> None:
         unconfigured = self.current_profile() is None
         empty = not self._attached or self.conversations.is_empty()  # before attach: a new chat
-        self.pages.setCurrentWidget(self.welcome if unconfigured and empty else self.chat_view)
+        chat = self._chat_view or self._placeholder
+        assert chat is not None  # the placeholder until attach() puts the chat view in its place
+        self.pages.setCurrentWidget(self.welcome if unconfigured and empty else chat)
         has_conversation = self._attached and self.conversations.current is not None
         for action in (self.actions_.export_markdown, self.actions_.export_json, self.actions_.export_html):
             action.setEnabled(has_conversation)
@@ -304,8 +356,8 @@ class MainWindow(QMainWindow):
 
     def _apply_view_preferences(self, preferences: Preferences) -> None:
         self.composer.set_send_key(preferences.send_key)
-        if preferences.font_size:
-            self.chat_view.set_font_point_size(preferences.font_size)
+        if preferences.font_size and self._chat_view is not None:
+            self._chat_view.set_font_point_size(preferences.font_size)
 
     def _save_preferences(self, preferences: Preferences) -> None:
         self._prefs = preferences
@@ -473,5 +525,6 @@ class MainWindow(QMainWindow):
             self.retranslate()
         elif event.type() == QEvent.Type.PaletteChange:
             update_icons(self.actions_, self)
-            self.chat_view.set_dark(is_dark(self.palette()))
+            if self._chat_view is not None:
+                self._chat_view.set_dark(is_dark(self.palette()))
         super().changeEvent(event)
