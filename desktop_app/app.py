@@ -173,10 +173,13 @@ class FirstWindow:
     painted: bool
 
 
-def first_window(app: QApplication, data_dir: Path | None, *, show: bool) -> FirstWindow | None:
-    """The window's widgets from the saved settings (theme, language, geometry), shown and painted
-    when `show`. None when the settings cannot be read yet: `run_window` then builds the window
-    after the services and reports the problem as usual."""
+def first_window(
+    app: QApplication, data_dir: Path | None, *, show: bool, paint: bool = True
+) -> FirstWindow | None:
+    """The window's widgets from the saved settings (theme, language, geometry), shown when
+    `show`, and painted at once (`show_and_paint`) when `paint` too; else it paints once the
+    main loop runs. None when the settings cannot be read yet: `run_window` then builds the
+    window after the services and reports the problem as usual."""
     try:
         settings = open_settings(data_dir)
         preferences = settings.load()
@@ -188,7 +191,10 @@ def first_window(app: QApplication, data_dir: Path | None, *, show: bool) -> Fir
     window = MainWindow(None, preferences, settings=settings)
     painted = False
     if show:
-        painted = show_and_paint(window)
+        if paint:
+            painted = show_and_paint(window)
+        else:
+            window.show()
         window.composer.setFocus()
     return FirstWindow(window, settings, appearance, painted)
 
@@ -321,6 +327,10 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
             _report_startup_failure(problem, data_dir)
             return EXIT_FAILURE
         app = QApplication.instance()
+        # A QApplication made by the caller (tests, benchmarks driving `main` in-process) may
+        # have work queued for the event loop that expects the asyncio loop: then the window
+        # paints in the main loop, not in `show_and_paint`'s local one.
+        own_application = not isinstance(app, QApplication)
         if not isinstance(app, QApplication):
             app = create_application(sys.argv[:1], _log_file(data_dir))
     app.setApplicationVersion(__version__)
@@ -341,7 +351,7 @@ def main(*, data_dir: Path | None = None, quick: bool = False, local: DetectedSe
             # The window paints before asyncio, the services, the application layer and the log
             # file's handler are imported; what is logged meanwhile is kept and written after.
             with records_kept() as kept:
-                first = first_window(app, data_dir, show=not quick)
+                first = first_window(app, data_dir, show=not quick, paint=own_application)
                 log_file = _log_file(data_dir)
                 if log_file is not None:
                     redactor = Redactor()
