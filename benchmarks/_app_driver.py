@@ -6,7 +6,7 @@ clean shutdown) so `main` returns.
 Instruments (installed before `main`, observing only):
 - `ArrivalTap`: each provider the window gets is wrapped so every text delta's arrival time and
   the answer's running length are recorded (the "received" side of a stream);
-- `ViewTap`: the chat view's `update_streaming` is timed, and how much of the answer the view
+- `ViewTap`: each frame of the window's frame clock is timed, and how much of the answer the view
   shows is read from it (the "displayed" side, once the frame is painted).
 """
 
@@ -98,21 +98,17 @@ def install_arrival_tap() -> ArrivalTap:
 
 
 class ViewTap:
-    """Wraps a chat view's `update_streaming`: its cost per call, and how much of the answer the
-    document shows (`shown`)."""
+    """A chat view streaming on the window's frame clock: the cost of each frame's work (the
+    coalescer handing the text on and the view rendering it, `FrameClock.frame_done`), and how
+    much of the answer the document shows (`shown`)."""
 
-    def __init__(self, view: Any) -> None:
+    def __init__(self, view: Any, frames: Any) -> None:
         self._view = view
-        self.calls: list[tuple[int, int, int]] = []  # (start ns, end ns, text length)
-        original = view.update_streaming
+        self.calls: list[tuple[int, int, int]] = []  # (start ns, end ns, characters shown)
+        frames.frame_done.connect(self._frame_done)
 
-        def update_streaming(text: str) -> None:
-            start = time.monotonic_ns()
-            original(text)
-            end = time.monotonic_ns()
-            self.calls.append((start, end, len(text)))
-
-        view.update_streaming = update_streaming
+    def _frame_done(self, span: tuple[int, int]) -> None:
+        self.calls.append((span[0], span[1], self.shown))
 
     @property
     def shown(self) -> int:

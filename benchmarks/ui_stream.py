@@ -134,7 +134,7 @@ def add_figures(
             )
         report.add(
             Figure(
-                f"update_streaming call p99 {at}", o.update_cost.p99, "ms", n.update_cost.p99, "setMarkdown"
+                f"frame work p99 {at}", o.update_cost.p99, "ms", n.update_cost.p99, "setMarkdown per chunk"
             )
         )
         report.add(Figure(f"CPU {at}", o.cpu_percent, "% core", n.cpu_percent, naive_label))
@@ -164,7 +164,7 @@ async def window_run(window: Any, server: Any, tap: Any, plan: RatePlan, *, answ
     from _stream_metrics import analyse
     from _stream_server import StreamPlan
 
-    view = ViewTap(window.chat_view)
+    view = ViewTap(window.chat_view, window.conversations.workspace.frames)
     frames = FrameProbe(window, window.chat_view.browser.viewport(), lambda: view.shown)
     lag = LagProbe()
     expected = len(answer_text(plan.tokens, answer_seed)) if plan.tokens <= 10**6 else 0

@@ -18,10 +18,11 @@ Nothing runs while no job is due.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from enum import IntEnum
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ class Stage(IntEnum):
 
 class FrameClock(QObject):
     """See the module docstring."""
+
+    # (start, end) of each frame's work in `time.monotonic_ns()`: for benchmarks and diagnostics.
+    frame_done = Signal(object)
 
     def __init__(self, parent: QObject | None = None, *, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
@@ -91,6 +95,7 @@ class FrameClock(QObject):
     def _frame(self) -> None:
         self._since_frame.start()
         self.frames += 1
+        started = time.monotonic_ns()
         failures = _Failures()
         try:
             for stage in Stage:
@@ -103,6 +108,7 @@ class FrameClock(QObject):
             self._stage = None
         if any(self._due) and not self._timer.isActive():
             self._timer.start(self._frame_ms)
+        self.frame_done.emit((started, time.monotonic_ns()))
         failures.raise_first()
 
     # -- after the paint ---------------------------------------------------------------------------

@@ -356,6 +356,7 @@ class LiveAnswer:
         self.tail = marker(self._document, message.reasoning_end.position())
         self.target = ""  # the latest text; the document may still be catching up with it
         self.shown = 0  # how much of `target` the document shows
+        self.stepped_target = 0  # len(target) at the view's last step
         self.finish_status: MessageStatus | None = None  # applied once the document has caught up
         self.held_notices: list[str] = []
 
@@ -365,7 +366,7 @@ class LiveAnswer:
         self._document = self.message.reasoning_end.document()
         self.tail = marker(self._document, self.message.reasoning_end.position())
         self.markdown.reset()
-        self.shown = 0
+        self.shown = self.stepped_target = 0
 
     def advance(self, step: int | None) -> bool:
         """Show up to `step` more characters (all of them when None or when the rest fits);

@@ -386,7 +386,7 @@ class ChatView(QWidget):
         if stream is None:
             return
         self._frames.cancel(self._advance)
-        step = None if all_of_it else max(_MIN_STEP_CHARS, int(self._chars_per_ms * _FRAME_BUDGET_MS))
+        step = None if all_of_it else self._step(stream)
         shown_before, started = stream.shown, time.perf_counter()
         with self._one_scroll():
             caught_up = stream.advance(step)
@@ -397,6 +397,14 @@ class ChatView(QWidget):
             self._frames.request(self._advance)  # the next step in the next frame
         elif stream.finish_status is not None:
             self._complete(stream)
+
+    def _step(self, stream: LiveAnswer) -> int:
+        """How much to show in this frame: what fits the frame's budget at the measured rendering
+        rate, and at least what arrived since the last step (up to twice that), so a fast stream
+        never leaves the view further behind — its last frame comes right after its last chunk."""
+        budget = max(_MIN_STEP_CHARS, int(self._chars_per_ms * _FRAME_BUDGET_MS))
+        arrived, stream.stepped_target = len(stream.target) - stream.stepped_target, len(stream.target)
+        return max(budget, min(arrived, 2 * budget))
 
     def _complete(self, stream: LiveAnswer) -> None:
         """The document shows all of the answer. What the user does not need to see in this
