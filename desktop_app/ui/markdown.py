@@ -304,6 +304,7 @@ class IncrementalMarkdown:
     def reset(self) -> None:
         self._text = ""
         self._committed = 0  # characters of the text that belong to completed blocks
+        self._checked_lines = ""  # the complete lines of the open text last looked at for blocks
         self._env: dict[str, Any] = {}
         self._tail_text: str | None = None
         self._tail_html = ""
@@ -368,8 +369,11 @@ class IncrementalMarkdown:
     def _commit_completed_blocks(self) -> tuple[str, ...]:
         open_text = self._text[self._committed :]
         complete_lines = open_text[: open_text.rfind("\n") + 1]
-        if not complete_lines:
+        # Blocks only end at a new line: until one arrives, the answer is the same as last time
+        # (most frames of a long paragraph), and the parse below is skipped.
+        if not complete_lines or complete_lines == self._checked_lines:
             return ()
+        self._checked_lines = complete_lines
         starts = _top_level_starts(self._renderer.parse(complete_lines, self._scratch_env()))
         if len(starts) < 2:
             return ()
