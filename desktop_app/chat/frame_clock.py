@@ -27,6 +27,7 @@ from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 log = logging.getLogger(__name__)
 
 FRAME_MS = 16
+MAX_GAP_MS = 50  # the slowest frame rate a stream is shown at (20 fps)
 
 Job = Callable[[], None]
 
@@ -45,6 +46,7 @@ class FrameClock(QObject):
     def __init__(self, parent: QObject | None = None, *, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
         self._frame_ms = frame_ms
+        self._gap_ms = frame_ms  # from one frame's start to the next: longer after heavy frames
         self._due: list[dict[Job, None]] = [{} for _ in Stage]  # per stage, in asking order
         self._after_paint: dict[Job, None] = {}
         self._stage: Stage | None = None  # the stage running now, if a frame is running
@@ -68,11 +70,11 @@ class FrameClock(QObject):
         not reached that stage yet. The first frame after a quiet spell comes on the next loop
         turn; later ones at least a frame apart."""
         self._due[stage][job] = None
-        if self._stage is not None and stage > self._stage:
-            return  # this frame's later stage runs it
+        if self._stage is not None:
+            return  # this frame's later stage runs it, or the frame's end schedules the next
         if not self._timer.isActive():
-            elapsed = self._since_frame.elapsed() if self._since_frame.isValid() else self._frame_ms
-            self._timer.start(max(0, self._frame_ms - elapsed))
+            elapsed = self._since_frame.elapsed() if self._since_frame.isValid() else self._gap_ms
+            self._timer.start(max(0, self._gap_ms - elapsed))
 
     def cancel(self, job: Job) -> None:
         """Forget `job` wherever it waits (a frame or after the paint)."""
@@ -106,9 +108,15 @@ class FrameClock(QObject):
                     failures.run(job)
         finally:
             self._stage = None
-        if any(self._due) and not self._timer.isActive():
-            self._timer.start(self._frame_ms)
-        self.frame_done.emit((started, time.monotonic_ns()))
+        ended = time.monotonic_ns()
+        # A frame's work (and the paint after it) may take at most about half of the loop's
+        # time: after a heavy frame the next one waits longer, so input, the network and timers
+        # always get their turn. A frame of 12 ms is followed by one 24 ms after its start.
+        work_ms = (ended - started) // 1_000_000
+        self._gap_ms = min(MAX_GAP_MS, max(self._frame_ms, 2 * work_ms))
+        if any(self._due):
+            self._timer.start(max(0, self._gap_ms - self._since_frame.elapsed()))
+        self.frame_done.emit((started, ended))
         failures.raise_first()
 
     # -- after the paint ---------------------------------------------------------------------------
