@@ -64,6 +64,14 @@ class ProviderProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelSetting:
+    """What the user (or a server's refusal) settled about one model, over what servers say."""
+
+    takes_images: bool | None = None  # None: as the server or the model's name says
+    context_tokens: int | None = None  # None: as the server says (else unknown)
+
+
+@dataclass(frozen=True, slots=True)
 class Preferences:
     proxy_mode: ProxyMode = ProxyMode.OFF
     proxy_type: ProxyType = ProxyType.HTTP

@@ -22,6 +22,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app.core.errors import ConfigurationError, ParleyError
 from desktop_app.core.preferences import (
+    ModelSetting,
     Preferences,
     ProviderProfile,
     ProxyMode,
@@ -151,6 +152,10 @@ class Keys:
     TRAY_NOTICE_SHOWN = bool_key("ui/tray_notice_shown", False)
     DISCOVERY_PORTS = text_key("network/discovery_ports", "")
 
+    # Attachments: the largest file accepted, and the longest side images are downscaled to.
+    ATTACHMENT_MAX_MB = int_key("attachments/max_file_mb", 50, 1, 2048)
+    IMAGE_MAX_SIDE = int_key("attachments/image_max_side", 2048, 256, 8192)
+
     WINDOW_GEOMETRY = bytes_key("window/geometry")
     SPLITTER_STATE = bytes_key("window/splitter")
 
@@ -176,6 +181,7 @@ _PREFERENCE_KEYS: Final[Mapping[str, Key[Any]]] = {
 
 
 PROFILES_ARRAY: Final = "provider/profiles"
+MODELS_ARRAY: Final = "models/settings"
 _PROFILE_FIELDS: Final = ("id", "kind", "label", "base_url", "model")
 
 
@@ -330,6 +336,47 @@ class Settings:
             log.warning("The current provider %r has no saved profile; using the default", current)
         return found
 
+    # What is known about models ------------------------------------------------------------------
+
+    def model_settings(self) -> dict[str, ModelSetting]:
+        """Per model id: takes images or not, its context window (as the user or a server's
+        refusal of images settled them). Invalid entries are skipped."""
+        found: dict[str, ModelSetting] = {}
+        size = self._qs.beginReadArray(MODELS_ARRAY)
+        try:
+            for index in range(min(size, 10_000)):
+                self._qs.setArrayIndex(index)
+                model = self._qs.value("id", "")
+                if not isinstance(model, str) or not model:
+                    continue
+                images = _optional_bool(self._qs.value("takes_images", ""))
+                context = _optional_int(self._qs.value("context_tokens", ""))
+                found[model] = ModelSetting(images, context)
+        finally:
+            self._qs.endArray()
+        return found
+
+    def set_model_setting(self, model: str, setting: ModelSetting) -> None:
+        """Remember `setting` for `model` (an empty setting forgets the model)."""
+        known = self.model_settings()
+        if setting == ModelSetting():
+            known.pop(model, None)
+        else:
+            known[model] = setting
+        self._qs.remove(MODELS_ARRAY)
+        self._qs.beginWriteArray(MODELS_ARRAY, len(known))
+        for index, (name, value) in enumerate(sorted(known.items())):
+            self._qs.setArrayIndex(index)
+            self._qs.setValue("id", name)
+            self._qs.setValue(
+                "takes_images", "" if value.takes_images is None else str(value.takes_images).lower()
+            )
+            self._qs.setValue(
+                "context_tokens", "" if value.context_tokens is None else str(value.context_tokens)
+            )
+        self._qs.endArray()
+        self._sync()
+
     # Network ----------------------------------------------------------------------------------
 
     def proxy_url(
@@ -381,6 +428,19 @@ def system_proxy(proxies: Mapping[str, str]) -> str | None:
         if url:
             return url if "://" in url else f"http://{url}"
     return None
+
+
+def _optional_bool(raw: object) -> bool | None:
+    text = str(raw).strip().lower()
+    return True if text == "true" else False if text == "false" else None
+
+
+def _optional_int(raw: object) -> int | None:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        return None
+    return value if 0 < value <= 100_000_000 else None
 
 
 def _checked(key: Key[T], value: object) -> T:

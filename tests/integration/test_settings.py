@@ -15,6 +15,7 @@ import pytest
 from desktop_app.core.errors import ConfigurationError
 from desktop_app.core.preferences import (
     Language,
+    ModelSetting,
     Preferences,
     ProviderProfile,
     ProxyMode,
@@ -395,3 +396,28 @@ def test_proxy_url_for_unsaved_preferences_escapes_credentials_and_brackets_ipv6
         proxy_url_for(system, system_proxies=lambda: {"http": "proxy.example:3128"})
         == "http://proxy.example:3128"
     )
+
+
+def test_model_settings_survive_a_restart_with_slashes_and_colons_in_their_ids(ini: Path) -> None:
+    settings = Settings(ini)
+    settings.set_model_setting("meta-llama/llama-3.2-11b-vision", ModelSetting(takes_images=True))
+    settings.set_model_setting("llava:13b", ModelSetting(takes_images=False, context_tokens=4096))
+    settings.set_model_setting("gone", ModelSetting(context_tokens=100))
+    settings.set_model_setting("gone", ModelSetting())  # an empty setting forgets the model
+
+    again = Settings(ini).model_settings()
+
+    assert again == {
+        "llava:13b": ModelSetting(takes_images=False, context_tokens=4096),
+        "meta-llama/llama-3.2-11b-vision": ModelSetting(takes_images=True),
+    }
+
+
+def test_a_broken_model_entry_is_read_as_no_setting(ini: Path) -> None:
+    ini.write_text(
+        "[models]\nsettings\\1\\id=m\nsettings\\1\\takes_images=maybe\nsettings\\1\\context_tokens=-5\n"
+        "settings\\size=1\n",
+        encoding="utf-8",
+    )
+
+    assert Settings(ini).model_settings() == {"m": ModelSetting()}
