@@ -99,3 +99,23 @@ _TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+
+
+THUMBNAIL_SIDE = 320
+THUMBNAIL_JPEG_QUALITY = 80
+
+
+def make_thumbnail(image: ImagePart, side: int = THUMBNAIL_SIDE) -> bytes:
+    """A small preview of a prepared image for history (`HistoryStore.append_message(...,
+    thumbnails=...)`): the longest side at most `side` px (never enlarged), a JPEG when the image
+    is opaque, a PNG when it has transparency (a JPEG would paint it black). Call it where the
+    image was prepared, off the event loop: it decodes the whole image."""
+    with Image.open(io.BytesIO(image.data), formats=FORMATS) as source:
+        frame = _flattened(source)
+        frame.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        buffer = io.BytesIO()
+        if "A" in frame.getbands():
+            frame.save(buffer, format="PNG")
+        else:
+            frame.save(buffer, format="JPEG", quality=THUMBNAIL_JPEG_QUALITY)
+        return buffer.getvalue()

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
+from desktop_app.core.attachments import Cut
 from desktop_app.core.messages import MessageStatus, Role
 
 # `SearchHit.snippet` marks matched words with these control characters (never found in typed
@@ -41,6 +43,34 @@ class TokenUsage:
     completion_tokens: int | None = None
 
 
+class AttachmentKind(StrEnum):
+    IMAGE = "image"
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """What a message's attachment is, without its bytes or text: enough for a chip or a
+    thumbnail's frame. The full part comes from `HistoryStore.attachment_part(key)` (viewer) or
+    `attachment_parts(message_id)` (a request); the thumbnail from `thumbnail(key)`."""
+
+    key: str  # attachment_key(part) (core/attachment_keys.py)
+    kind: AttachmentKind
+    name: str  # as attached to this message
+    mime: str
+    size: int  # an image's encoded bytes; a document's characters of extracted text
+    width: int | None = None  # images
+    height: int | None = None
+    pages: int | None = None  # paged documents (PDF)
+    tokens: int | None = None  # the estimate shown when it was attached; None if not given
+    notes: tuple[str, ...] = ()  # documents: what the user was told ("4 of 12 pages have no text")
+    cut: Cut | None = None  # documents cut to fit
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind is AttachmentKind.IMAGE
+
+
 @dataclass(frozen=True, slots=True)
 class MessageRow:
     id: int
@@ -59,6 +89,8 @@ class MessageRow:
     # pipeline version); a view uses the cache only when the key matches its own.
     rendered_html: str | None = None
     rendered_key: str = ""
+    # Images and documents attached to the message, in the order they were attached.
+    attachments: tuple[AttachmentRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +100,6 @@ class SearchHit:
     conversation_title: str
     role: Role
     snippet: str  # matched words between SNIPPET_MARK_START and SNIPPET_MARK_END
+    # Set when the words were found in a document attached to the message (its name as attached);
+    # the snippet is then from the document's text.
+    attachment_name: str | None = None

@@ -4,9 +4,10 @@ only through these, so tests can hand in fakes that keep the same contract.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from desktop_app.core.attachments import Part
 from desktop_app.core.events import StreamEvent
 from desktop_app.core.history_types import (
     ConversationRow,
@@ -65,7 +66,14 @@ class HistoryStore(Protocol):
         status: MessageStatus = MessageStatus.COMPLETE,
         provider: str = "",
         model: str = "",
-    ) -> int: ...
+        parts: Sequence[Part] = (),
+        thumbnails: Mapping[str, bytes] | None = None,
+        tokens: Mapping[str, int] | None = None,
+    ) -> int:
+        """Adds a message with its attachments (`parts`, stored once per content and linked in
+        the same transaction). `thumbnails` (an image's preview: `make_thumbnail`, made off the
+        event loop) and `tokens` (the estimate shown) are keyed by `attachment_key(part)`."""
+        ...
 
     def update_message(
         self, message_id: int, content: str, *, status: MessageStatus | None = None, error: str | None = None
@@ -122,8 +130,34 @@ class HistoryStore(Protocol):
         """Finished messages containing every word of `query` (plain words, never a syntax error)."""
         ...
 
-    def import_conversation(self, conversation: ConversationRow, messages: Sequence[MessageRow]) -> int:
-        """Add a whole conversation at once (ids ignored); returns its new id."""
+    def import_conversation(
+        self,
+        conversation: ConversationRow,
+        messages: Sequence[MessageRow],
+        parts: Mapping[str, Part] | None = None,
+        thumbnails: Mapping[str, bytes] | None = None,
+    ) -> int:
+        """Add a whole conversation at once (ids ignored); returns its new id. Each message's
+        `attachments` are linked by key; their content comes from `parts` (by key) or from
+        what the store already keeps."""
+        ...
+
+    # Attachments. `MessageRow.attachments` describes them; their content comes from here.
+
+    def attachment_parts(self, message_id: int) -> tuple[Part, ...]:
+        """A message's attachments with their content, in order (to build a request)."""
+        ...
+
+    def attachment_part(self, key: str) -> Part | None:
+        """One attachment with its content (the viewer: full image, extracted text)."""
+        ...
+
+    def thumbnail(self, key: str) -> bytes | None:
+        """An image's stored preview (JPEG or PNG); None when there is none."""
+        ...
+
+    def set_thumbnail(self, key: str, thumbnail: bytes) -> bool:
+        """Store an image's preview later; False when the attachment is gone."""
         ...
 
 
