@@ -14,7 +14,15 @@ import pytest
 from desktop_app.core.errors import HistoryError
 from desktop_app.core.history_types import ConversationRow, ConversationSettings, MessageRow, TokenUsage
 from desktop_app.core.messages import MessageStatus, Role
-from desktop_app.storage.export import FORMAT, FORMAT_VERSION, import_json, to_html, to_json, to_markdown
+from desktop_app.storage.export import (
+    FORMAT,
+    FORMAT_VERSION,
+    PLAIN_FORMAT_VERSION,
+    import_json,
+    to_html,
+    to_json,
+    to_markdown,
+)
 from desktop_app.storage.history import SqliteHistory
 
 HOSTILE = '<script>alert("x")</script><img src=https://tracker.example/p.png onerror=alert(1)>'
@@ -99,7 +107,7 @@ def test_json_round_trip_gives_equal_messages(
 
 def test_json_is_the_documented_format_and_nothing_else(history: SqliteHistory, conversation: int) -> None:
     document = json.loads(to_json(*rows(history, conversation)))
-    assert (document["format"], document["version"]) == (FORMAT, FORMAT_VERSION)
+    assert (document["format"], document["version"]) == (FORMAT, PLAIN_FORMAT_VERSION)  # no attachments
     assert set(document) == {"format", "version", "exported_at", "conversation", "messages"}
     assert set(document["conversation"]) == {"title", "created_at", "updated_at", "settings"}
     assert set(document["conversation"]["settings"]) == {
@@ -162,7 +170,7 @@ def bad(**changes: object) -> str:
         (b"\x80 not utf-8", "not JSON"),
         ("[1, 2]", "not a Parley conversation export"),
         (bad(format="something.else"), "not a Parley conversation export"),
-        (bad(version=FORMAT_VERSION + 1), "format version 2 is not supported"),
+        (bad(version=FORMAT_VERSION + 1), f"format version {FORMAT_VERSION + 1} is not supported"),
         (bad(version="1"), "file.version has the wrong type"),
         (bad(version=True), "file.version has the wrong type"),
         (bad(conversation={}), "conversation.title is missing"),
