@@ -116,21 +116,25 @@ class MarkdownExport:
 def to_markdown(
     conversation: ConversationRow,
     messages: Sequence[MessageRow],
+    *,
     attachment_part: PartLookup | None = None,
 ) -> str:
     """The conversation as Markdown text; images are named, not linked (see `write_markdown`)."""
-    return markdown_export(conversation, messages, attachment_part, folder=None).text
+    return markdown_export(conversation, messages, attachment_part=attachment_part, folder=None).text
 
 
 def write_markdown(
     path: Path,
     conversation: ConversationRow,
     messages: Sequence[MessageRow],
+    *,
     attachment_part: PartLookup | None = None,
 ) -> None:
     """Writes `path` and, when the conversation has images, `<stem>_files/` beside it. Raises
     OSError."""
-    export = markdown_export(conversation, messages, attachment_part, folder=f"{path.stem}_files")
+    export = markdown_export(
+        conversation, messages, attachment_part=attachment_part, folder=f"{path.stem}_files"
+    )
     for relative, data in export.files.items():
         target = path.parent / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -141,8 +145,8 @@ def write_markdown(
 def markdown_export(
     conversation: ConversationRow,
     messages: Sequence[MessageRow],
-    attachment_part: PartLookup | None = None,
     *,
+    attachment_part: PartLookup | None = None,
     folder: str | None = "attachments",
 ) -> MarkdownExport:
     """The Markdown and, with a `folder`, each image once as a file in it (linked from the text)."""
@@ -247,6 +251,7 @@ def _quoted(text: str) -> list[str]:
 def to_json(
     conversation: ConversationRow,
     messages: Sequence[MessageRow],
+    *,
     attachment_part: PartLookup | None = None,
 ) -> str:
     """The export document (module docstring). Attachments' content is read with
@@ -581,6 +586,7 @@ def to_html(
     conversation: ConversationRow,
     messages: Sequence[MessageRow],
     render: Callable[[str], str] = escape_as_pre,
+    *,
     attachment_part: PartLookup | None = None,
 ) -> str:
     """A standalone page. `render` turns message markdown into HTML and must escape any HTML in

@@ -115,7 +115,7 @@ def test_markdown_writes_images_beside_the_file_once(
 ) -> None:
     target = tmp_path / "out" / "My chat.md"
     target.parent.mkdir()
-    write_markdown(target, *rows(history, conversation), history.attachment_part)
+    write_markdown(target, *rows(history, conversation), attachment_part=history.attachment_part)
     text = target.read_text(encoding="utf-8")
     files = sorted(p.relative_to(target.parent).as_posix() for p in target.parent.rglob("*.png"))
     assert files == ["My chat_files/evil.png", "My chat_files/screen _shot_.png"]
@@ -136,7 +136,7 @@ def test_json_carries_attachments_once_and_imports_them_back(
     history: SqliteHistory, conversation: int, tmp_path: Path
 ) -> None:
     conv, messages = rows(history, conversation)
-    exported = to_json(conv, messages, history.attachment_part)
+    exported = to_json(conv, messages, attachment_part=history.attachment_part)
     document = json.loads(exported)
     assert document["version"] == FORMAT_VERSION
     assert set(document["attachments"]) == {attachment_key(p) for p in (SHOT, OTHER, DOC)}
@@ -173,7 +173,7 @@ def test_json_without_a_reader_refuses_rather_than_losing_attachments(
 def test_an_import_naming_a_missing_attachment_writes_nothing(
     history: SqliteHistory, conversation: int
 ) -> None:
-    document = json.loads(to_json(*rows(history, conversation), history.attachment_part))
+    document = json.loads(to_json(*rows(history, conversation), attachment_part=history.attachment_part))
     del document["attachments"][attachment_key(DOC)]
     before = history.list_conversations()
     with pytest.raises(HistoryError, match=r"messages\[0\]\.attachments\[1\] names an attachment"):
@@ -184,7 +184,7 @@ def test_an_import_naming_a_missing_attachment_writes_nothing(
 def test_an_edited_key_is_computed_again_from_the_content(history: SqliteHistory, tmp_path: Path) -> None:
     cid = history.new_conversation()
     history.append_message(cid, Role.USER, "doc", parts=(DOC,))
-    document = json.loads(to_json(*rows(history, cid), history.attachment_part))
+    document = json.loads(to_json(*rows(history, cid), attachment_part=history.attachment_part))
     real = attachment_key(DOC)
     document["attachments"] = {"made-up": document["attachments"][real]}
     document["messages"][0]["attachments"][0]["key"] = "made-up"
