@@ -4,6 +4,7 @@ the preferences dialog edits a copy; nothing here knows Qt."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -63,12 +64,25 @@ class ProviderProfile:
         object.__setattr__(self, "kind", ProviderKind.parse(self.kind))
 
 
+MAX_CONTEXT_TOKENS = 100_000_000  # a context window setting above this is a typo
+
+
 @dataclass(frozen=True, slots=True)
 class ModelSetting:
     """What the user (or a server's refusal) settled about one model, over what servers say."""
 
     takes_images: bool | None = None  # None: as the server or the model's name says
     context_tokens: int | None = None  # None: as the server says (else unknown)
+
+
+# Per model id, its setting: a sorted tuple of pairs, so `Preferences` stays frozen and hashable.
+ModelSettings = tuple[tuple[str, ModelSetting], ...]
+
+
+def model_settings(entries: Mapping[str, ModelSetting]) -> ModelSettings:
+    """`entries` as `Preferences.models` holds them: sorted by model id, empty settings left out."""
+    kept = [(model, setting) for model, setting in entries.items() if setting != ModelSetting()]
+    return tuple(sorted(kept, key=lambda item: item[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +104,12 @@ class Preferences:
     hotkey: str = "Alt+Space" if sys.platform == "darwin" else "Ctrl+Shift+Space"
     close_to_tray: bool = True
     notify_when_done: bool = True
+    models: ModelSettings = ()  # what the user (or a server's refusal) settled per model
+    attachment_max_mb: int = 50  # the largest file accepted as an attachment
+    image_max_side: int = 2048  # px: images are downscaled to this longest side before sending
 
     def profile(self, profile_id: str) -> ProviderProfile | None:
         return next((p for p in self.profiles if p.id == profile_id), None)
+
+    def model_setting(self, model: str) -> ModelSetting:
+        return dict(self.models).get(model, ModelSetting())

@@ -22,10 +22,13 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app.core.errors import ConfigurationError, ParleyError
 from desktop_app.core.preferences import (
+    MAX_CONTEXT_TOKENS,
     ModelSetting,
+    ModelSettings,
     Preferences,
     ProviderProfile,
     ProxyMode,
+    model_settings,
 )
 
 log = logging.getLogger(__name__)
@@ -153,14 +156,14 @@ class Keys:
     DISCOVERY_PORTS = text_key("network/discovery_ports", "")
 
     # Attachments: the largest file accepted, and the longest side images are downscaled to.
-    ATTACHMENT_MAX_MB = int_key("attachments/max_file_mb", 50, 1, 2048)
-    IMAGE_MAX_SIDE = int_key("attachments/image_max_side", 2048, 256, 8192)
+    ATTACHMENT_MAX_MB = int_key("attachments/max_file_mb", _DEFAULTS.attachment_max_mb, 1, 2048)
+    IMAGE_MAX_SIDE = int_key("attachments/image_max_side", _DEFAULTS.image_max_side, 256, 8192)
 
     WINDOW_GEOMETRY = bytes_key("window/geometry")
     SPLITTER_STATE = bytes_key("window/splitter")
 
 
-# Preferences field → its key (profiles are stored as an array, below).
+# Preferences field → its key (profiles and models are stored as arrays, below).
 _PREFERENCE_KEYS: Final[Mapping[str, Key[Any]]] = {
     "proxy_mode": Keys.PROXY_MODE,
     "proxy_type": Keys.PROXY_TYPE,
@@ -177,11 +180,14 @@ _PREFERENCE_KEYS: Final[Mapping[str, Key[Any]]] = {
     "hotkey": Keys.HOTKEY,
     "close_to_tray": Keys.CLOSE_TO_TRAY,
     "notify_when_done": Keys.NOTIFY_WHEN_DONE,
+    "attachment_max_mb": Keys.ATTACHMENT_MAX_MB,
+    "image_max_side": Keys.IMAGE_MAX_SIDE,
 }
 
 
 PROFILES_ARRAY: Final = "provider/profiles"
 MODELS_ARRAY: Final = "models/settings"
+_MODEL_SNAPSHOTS: Final = 8  # `Preferences.models` values handed out or saved, newest last
 _PROFILE_FIELDS: Final = ("id", "kind", "label", "base_url", "model")
 
 
@@ -210,6 +216,7 @@ class Settings:
         self._path = path
         _move_aside_if_not_text(path)
         self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+        self._model_snapshots: list[ModelSettings] = []
         if self._qs.status() == QSettings.Status.FormatError:
             log.warning("Settings file %s has format errors; unreadable entries use defaults", path)
         elif self._qs.status() == QSettings.Status.AccessError:
@@ -261,13 +268,25 @@ class Settings:
 
     def load(self) -> Preferences:
         values = {name: self.get(key) for name, key in _PREFERENCE_KEYS.items()}
-        return Preferences(profiles=tuple(self.profiles()), **values)
+        models = model_settings(self.model_settings())
+        self._remember_models(models)
+        return Preferences(profiles=tuple(self.profiles()), models=models, **values)
 
     def save(self, preferences: Preferences) -> None:
-        """Write every preference, validated first: nothing is written if one is invalid."""
+        """Write every preference, validated first: nothing is written if one is invalid.
+
+        Model settings are also written by the app while it runs (`set_model_setting`: a server
+        refused a model's images), so a `Preferences` loaded earlier may not hold them. Only the
+        models the caller changed are written: `preferences.models` is compared with the value
+        it most likely came from (of those `load` handed out and `save` took, the one closest to
+        it); a value never seen before (nothing loaded yet) replaces the saved models."""
         values = {key: _checked(key, getattr(preferences, name)) for name, key in _PREFERENCE_KEYS.items()}
+        models = self._models_to_write(_checked_models(preferences.models))
         self.set_profiles(list(preferences.profiles), sync=False)
+        if models is not None:
+            self._write_models(models, sync=False)
         self.update(values)
+        self._remember_models(preferences.models)
 
     def window_state(self) -> tuple[bytes, bytes]:
         return self.get(Keys.WINDOW_GEOMETRY), self.get(Keys.SPLITTER_STATE)
@@ -359,13 +378,37 @@ class Settings:
     def set_model_setting(self, model: str, setting: ModelSetting) -> None:
         """Remember `setting` for `model` (an empty setting forgets the model)."""
         known = self.model_settings()
-        if setting == ModelSetting():
-            known.pop(model, None)
-        else:
-            known[model] = setting
+        known[model] = setting
+        self._write_models(known)
+
+    def _models_to_write(self, edited: ModelSettings) -> dict[str, ModelSetting] | None:
+        """What the models array becomes when `edited` is saved; None: leave it as it is."""
+        if edited in self._model_snapshots:
+            return None  # the caller changed no model: keep what the app has written since
+        if not self._model_snapshots:
+            return dict(edited)
+        wanted = dict(edited)
+
+        def changed(base: ModelSettings) -> set[str]:
+            before = dict(base)
+            return {m for m in before.keys() | wanted.keys() if before.get(m) != wanted.get(m)}
+
+        base = min(reversed(self._model_snapshots), key=lambda snapshot: len(changed(snapshot)))
+        merged = self.model_settings()
+        for model in changed(base):
+            merged[model] = wanted.get(model, ModelSetting())
+        return merged
+
+    def _remember_models(self, models: ModelSettings) -> None:
+        if models in self._model_snapshots:
+            self._model_snapshots.remove(models)
+        self._model_snapshots = [*self._model_snapshots, models][-_MODEL_SNAPSHOTS:]
+
+    def _write_models(self, models: Mapping[str, ModelSetting], *, sync: bool = True) -> None:
+        known = dict(model_settings(models))  # sorted, without empty settings
         self._qs.remove(MODELS_ARRAY)
         self._qs.beginWriteArray(MODELS_ARRAY, len(known))
-        for index, (name, value) in enumerate(sorted(known.items())):
+        for index, (name, value) in enumerate(known.items()):
             self._qs.setArrayIndex(index)
             self._qs.setValue("id", name)
             self._qs.setValue(
@@ -375,7 +418,8 @@ class Settings:
                 "context_tokens", "" if value.context_tokens is None else str(value.context_tokens)
             )
         self._qs.endArray()
-        self._sync()
+        if sync:
+            self._sync()
 
     # Network ----------------------------------------------------------------------------------
 
@@ -440,7 +484,24 @@ def _optional_int(raw: object) -> int | None:
         value = int(str(raw).strip())
     except ValueError:
         return None
-    return value if 0 < value <= 100_000_000 else None
+    return value if 0 < value <= MAX_CONTEXT_TOKENS else None
+
+
+def _checked_models(models: ModelSettings) -> ModelSettings:
+    """`models` itself, or `ConfigurationError` naming the model whose setting cannot be saved."""
+    for model, setting in models:
+        try:
+            if not _text(model).strip():
+                raise ValueError("a model id is empty")
+        except ValueError:
+            raise ConfigurationError(f"Model setting not saved: {model!r} is not a model id.") from None
+        context = setting.context_tokens
+        if context is not None and not 0 < context <= MAX_CONTEXT_TOKENS:
+            raise ConfigurationError(
+                f"Model setting for {model} not saved: the context window must be from 1 to "
+                f"{MAX_CONTEXT_TOKENS} tokens."
+            )
+    return models
 
 
 def _checked(key: Key[T], value: object) -> T:

@@ -641,6 +641,121 @@
     </message>
 </context>
 <context>
+    <name>ModelsPage</name>
+    <message>
+        <source>The context window of {model} is a whole number of tokens (for example 32768); leave it empty to use what the server says.</source>
+        <translation>Контекстное окно {model} — целое число токенов (например, 32768); оставьте поле пустым, чтобы использовать значение сервера.</translation>
+    </message>
+    <message>
+        <source>Whether {model} takes images</source>
+        <translation>Принимает ли {model} изображения</translation>
+    </message>
+    <message>
+        <source>Automatic: as the server or the model&apos;s name says. No: images are replaced by their names.</source>
+        <translation>Автоматически: как сообщает сервер или как следует из названия модели. Нет: вместо изображений отправляются их имена.</translation>
+    </message>
+    <message>
+        <source>Context window of {model} in tokens</source>
+        <translation>Контекстное окно {model} в токенах</translation>
+    </message>
+    <message>
+        <source>as the server says</source>
+        <translation>как сообщает сервер</translation>
+    </message>
+    <message>
+        <source>Parley asks servers which models take images and how many tokens fit in their context window. Set a model here when its server does not say or says it wrong. When a server refuses a model&apos;s images, Parley sets it to “No” by itself.</source>
+        <translation>Parley узнаёт у серверов, какие модели принимают изображения и сколько токенов помещается в их контекстное окно. Задайте модель здесь, если её сервер этого не сообщает или сообщает неверно. Если сервер отклонит изображения для модели, Parley сам поставит ей «Нет».</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Takes images</source>
+        <translation>Принимает изображения</translation>
+    </message>
+    <message>
+        <source>Context window (tokens)</source>
+        <translation>Контекстное окно (токены)</translation>
+    </message>
+    <message>
+        <source>Model settings</source>
+        <translation>Настройки моделей</translation>
+    </message>
+    <message>
+        <source>Model id to add</source>
+        <translation>Идентификатор добавляемой модели</translation>
+    </message>
+    <message>
+        <source>Model id, for example {model}</source>
+        <translation>Идентификатор модели, например {model}</translation>
+    </message>
+    <message>
+        <source>Model id, as the server names it</source>
+        <translation>Идентификатор модели, как его называет сервер</translation>
+    </message>
+    <message>
+        <source>A&amp;dd</source>
+        <translation>&amp;Добавить</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>&amp;Удалить</translation>
+    </message>
+    <message>
+        <source>Forget the selected models&apos; settings (Delete)</source>
+        <translation>Забыть настройки выбранных моделей (Delete)</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Вложения</translation>
+    </message>
+    <message>
+        <source>Largest &amp;file:</source>
+        <translation>Максимальный размер &amp;файла:</translation>
+    </message>
+    <message>
+        <source> MB</source>
+        <translation> МБ</translation>
+    </message>
+    <message>
+        <source>Larger files are refused when you attach them.</source>
+        <translation>Файлы большего размера не прикрепляются.</translation>
+    </message>
+    <message>
+        <source>Largest attachment in megabytes</source>
+        <translation>Максимальный размер вложения в мегабайтах</translation>
+    </message>
+    <message>
+        <source>Downscale &amp;images to:</source>
+        <translation>Уменьшать &amp;изображения до:</translation>
+    </message>
+    <message>
+        <source> px, longest side</source>
+        <translation> пикс. по длинной стороне</translation>
+    </message>
+    <message>
+        <source>Larger images are made smaller before they are sent; fewer pixels cost fewer tokens.</source>
+        <translation>Изображения крупнее уменьшаются перед отправкой: меньше пикселей — меньше токенов.</translation>
+    </message>
+    <message>
+        <source>Longest image side in pixels</source>
+        <translation>Длинная сторона изображения в пикселях</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Автоматически</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Да</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>Нет</translation>
+    </message>
+</context>
+<context>
     <name>NetworkPage</name>
     <message>
         <source>Enter the proxy&apos;s host name or IP address.</source>
@@ -800,6 +915,10 @@
     <message>
         <source>&amp;General</source>
         <translation>&amp;Общие</translation>
+    </message>
+    <message>
+        <source>Mod&amp;els</source>
+        <translation>Мод&amp;ели</translation>
     </message>
 </context>
 <context>

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,12 @@ def test_saved_preferences_reach_the_file_and_a_new_instance(ini: Path) -> None:
         hotkey="Ctrl+Alt+P",
         close_to_tray=False,
         notify_when_done=False,
+        models=(
+            ("llava:13b", ModelSetting(takes_images=False, context_tokens=4096)),
+            ("qwen/qwen2.5-vl", ModelSetting(takes_images=True)),
+        ),
+        attachment_max_mb=20,
+        image_max_side=1024,
     )
     Settings(ini).save(wanted)
 
@@ -90,6 +97,8 @@ def test_saved_preferences_reach_the_file_and_a_new_instance(ini: Path) -> None:
     assert "timeout=30" in text
     assert "proxy_type=socks5" in text
     assert "theme=dark" in text
+    assert "max_file_mb=20" in text
+    assert "image_max_side=1024" in text
     assert f"schema_version={SCHEMA_VERSION}" in text
     assert "password" not in text  # the proxy password lives in the keychain only
 
@@ -421,3 +430,50 @@ def test_a_broken_model_entry_is_read_as_no_setting(ini: Path) -> None:
     )
 
     assert Settings(ini).model_settings() == {"m": ModelSetting()}
+
+
+def test_saving_preferences_replaces_the_models_the_user_edited_and_keeps_marks_made_meanwhile(
+    ini: Path,
+) -> None:
+    settings = Settings(ini)
+    settings.set_model_setting("old", ModelSetting(context_tokens=8192))
+    settings.set_model_setting("kept", ModelSetting(takes_images=True))
+    opened = settings.load()  # e.g. the window's copy, or what the preferences dialog opened with
+    assert opened.models == (
+        ("kept", ModelSetting(takes_images=True)),
+        ("old", ModelSetting(context_tokens=8192)),
+    )
+    settings.set_model_setting("llava", ModelSetting(takes_images=False))  # a server refused images
+    settings.proxy_url()  # reads the settings again (a newer value of `models` was handed out)
+
+    settings.save(replace(opened, theme=Theme.DARK))  # models untouched: the refusal stays
+    assert Settings(ini).model_settings()["llava"] == ModelSetting(takes_images=False)
+
+    edited = replace(
+        opened,
+        models=(("kept", ModelSetting(takes_images=True)), ("new", ModelSetting(context_tokens=32_000))),
+    )
+    settings.save(edited)  # "old" removed and "new" added by the user; "llava" was not theirs
+
+    assert Settings(ini).load().models == (
+        ("kept", ModelSetting(takes_images=True)),
+        ("llava", ModelSetting(takes_images=False)),
+        ("new", ModelSetting(context_tokens=32_000)),
+    )
+
+
+def test_an_invalid_model_setting_is_refused_before_anything_is_written(ini: Path) -> None:
+    settings = Settings(ini)
+    with pytest.raises(ConfigurationError, match="context window"):
+        settings.save(Preferences(theme=Theme.DARK, models=(("m", ModelSetting(context_tokens=0)),)))
+    with pytest.raises(ConfigurationError, match="not a model id"):
+        settings.save(Preferences(theme=Theme.DARK, models=(("a\nb", ModelSetting(takes_images=True)),)))
+    assert not ini.exists()
+
+
+def test_attachment_limits_out_of_range_fall_back_to_their_defaults(ini: Path) -> None:
+    ini.write_text("[attachments]\nmax_file_mb=0\nimage_max_side=abc\n", encoding="utf-8")
+
+    loaded = Settings(ini).load()
+
+    assert (loaded.attachment_max_mb, loaded.image_max_side) == (50, 2048)

@@ -1,4 +1,4 @@
-"""The preferences dialog: Network, Providers and General pages over a copy of `Preferences`.
+"""The preferences dialog: Network, Providers, General and Models pages over a copy of `Preferences`.
 
 OK and Apply stay disabled while any page has invalid input. Saving writes typed secrets to the
 keychain first; if the keychain fails, the dialog says so, stays open and saves nothing (a key is
@@ -20,12 +20,13 @@ from desktop_app.core.preferences import PROXY_PASSWORD_KEY, Preferences, Provid
 from desktop_app.ui.preferences.backend import PreferencesBackend, api_key_name
 from desktop_app.ui.preferences.fields import INVALID_STYLE, show_error
 from desktop_app.ui.preferences.general import GeneralPage
+from desktop_app.ui.preferences.models import ModelsPage
 from desktop_app.ui.preferences.network import NetworkPage
 from desktop_app.ui.preferences.providers import ProvidersPage
 
 log = logging.getLogger(__name__)
 
-PAGES = ("network", "providers", "general")
+PAGES = ("network", "providers", "general", "models")
 
 
 def _failure_line(exc: Exception) -> str:
@@ -58,9 +59,10 @@ class PreferencesDialog(QDialog):
         self.network = NetworkPage(self)
         self.providers = ProvidersPage(backend.presets, self)
         self.general = GeneralPage(self)
-        self.tabs.addTab(self.network, "")
-        self.tabs.addTab(self.providers, "")
-        self.tabs.addTab(self.general, "")
+        self.models = ModelsPage(self)
+        self.pages = (self.network, self.providers, self.general, self.models)  # in PAGES order
+        for page in self.pages:
+            self.tabs.addTab(page, "")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -79,7 +81,8 @@ class PreferencesDialog(QDialog):
         self.providers.key_status_needed.connect(self._look_up_key)
         self.providers.models_requested.connect(self._list_models)
         self.general.desktop.server_added.connect(self.providers.add_server)
-        for page in (self.network, self.providers, self.general):
+        self.tabs.currentChanged.connect(self._page_shown)
+        for page in self.pages:
             page.validity_changed.connect(self._update_buttons)
             page.load(preferences)  # after connecting: loading asks for the saved keys
         self.resize(720, 520)
@@ -102,7 +105,7 @@ class PreferencesDialog(QDialog):
     def draft(self) -> Preferences:
         """The preferences as currently edited (valid or not)."""
         preferences = self._base
-        for page in (self.network, self.providers, self.general):
+        for page in self.pages:
             preferences = page.apply(preferences)
         return preferences
 
@@ -111,7 +114,7 @@ class PreferencesDialog(QDialog):
         show_error(self.banner, line)
 
     def is_valid(self) -> bool:
-        return all(page.is_valid() for page in (self.network, self.providers, self.general))
+        return all(page.is_valid() for page in self.pages)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -121,6 +124,10 @@ class PreferencesDialog(QDialog):
     def done(self, result: int) -> None:
         self._tasks.cancel_all()  # nothing of this dialog keeps running after it closes
         super().done(result)
+
+    def _page_shown(self) -> None:
+        if self.tabs.currentWidget() is self.models:  # suggest the model chosen on Providers now
+            self.models.suggest(self.providers.apply(self._base))
 
     # -- saving --------------------------------------------------------------------------------
 
@@ -223,6 +230,7 @@ class PreferencesDialog(QDialog):
         self.tabs.setTabText(0, self.tr("&Network"))
         self.tabs.setTabText(1, self.tr("&Providers"))
         self.tabs.setTabText(2, self.tr("&General"))
+        self.tabs.setTabText(3, self.tr("Mod&els"))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:
