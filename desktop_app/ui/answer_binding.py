@@ -14,13 +14,18 @@ from PySide6.QtCore import QCoreApplication, QObject
 from desktop_app.chat.workspace import AnswerFinished, AnswerStats, ChatWorkspace, MessageAdded
 from desktop_app.core.history_types import MessageRow
 from desktop_app.core.messages import Role
+from desktop_app.ui.attachment_items import HistoryAttachments, shown_parts
 from desktop_app.ui.chat_view import ChatEntry, ChatView
 from desktop_app.ui.markdown import renderer_key
 
 
-def entry_for(row: MessageRow) -> ChatEntry:
+def entry_for(row: MessageRow, attachments: HistoryAttachments | None = None) -> ChatEntry:
     cached = row.rendered_html if row.rendered_key == renderer_key() else None
-    return ChatEntry(row.role, row.content, cached, row.status, row.reasoning, message_id=row.id)
+    refs = getattr(row, "attachments", ())  # references to stored attachments (no bytes)
+    shown = attachments.shown(refs) if attachments is not None and refs else ()
+    return ChatEntry(
+        row.role, row.content, cached, row.status, row.reasoning, message_id=row.id, attachments=shown
+    )
 
 
 def _nothing(*_args: object) -> None:
@@ -51,6 +56,7 @@ class AnswerBinding(QObject):
         self._workspace = workspace
         self._view = view
         self._hooks = hooks
+        self._attachments = HistoryAttachments(workspace)
         self.conversation_id: int | None = None
         view.use_frame_clock(workspace.frames)
         workspace.message_added.connect(self._added)
@@ -71,7 +77,7 @@ class AnswerBinding(QObject):
         return conversation_id == self.conversation_id
 
     def show_rows(self, rows: list[MessageRow]) -> None:
-        self._view.set_messages([entry_for(r) for r in rows if r.role is not Role.SYSTEM])
+        self._view.set_messages([entry_for(r, self._attachments) for r in rows if r.role is not Role.SYSTEM])
 
     def retry(self) -> None:
         self._workspace.retry(self.conversation_id)
@@ -88,7 +94,7 @@ class AnswerBinding(QObject):
         if not self.shows(added.conversation_id):
             return
         if added.role is Role.USER:
-            self._view.append_user_message(added.text, added.message_id)
+            self._view.append_user_message(added.text, added.message_id, shown_parts(added.parts))
         elif added.role is Role.ASSISTANT:
             self._view.begin_assistant_message(added.message_id)
             self._hooks.answer_begun()

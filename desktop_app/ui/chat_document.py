@@ -13,12 +13,13 @@ them explicitly, because only it knows which side the new text belongs to).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QImage,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
@@ -26,14 +27,21 @@ from PySide6.QtGui import (
     QTextDocumentFragment,
     QTextFormat,
     QTextFrameFormat,
+    QTextImageFormat,
 )
 
 from desktop_app.core.messages import MessageStatus, Role
+from desktop_app.ui.attachment_items import ShownAttachment, thumbnail_image
 from desktop_app.ui.code_style import ChatColors, CodeColorer, chat_colors
+from desktop_app.ui.icons import tinted_icon
 from desktop_app.ui.markdown import COPY_CODE_PREFIX, IncrementalMarkdown
 from desktop_app.ui.transcript_text import TranscriptLabels
 
 SCHEME = "parley"  # internal links: parley:<action>/<message key>[/<n>]
+# Images only Parley puts in the document (thumbnails of the user's own attachments, icons):
+# added as the document's resources, so the transcript never loads anything by this name.
+ATTACHMENT_SCHEME = "parley-attachment"
+_ICON_PX = 16
 SPARE_BLOCK = QTextFormat.Property.UserProperty + 1  # an empty block the next message may reuse
 _MERGE_GUARD = "<br/>"
 _LINE_BREAK = "\u2028"
@@ -53,6 +61,8 @@ class MessageRecord:
     status: MessageStatus
     reasoning: str = ""
     reasoning_open: bool = False
+    attachments: tuple[ShownAttachment, ...] = ()  # a user message's images and documents
+    thumbnails: dict[int, QImage] = field(default_factory=dict)  # by attachment index, once read
     # End of the header block and of the reasoning region (== header_end without reasoning).
     header_end: QTextCursor | None = None
     reasoning_end: QTextCursor | None = None
@@ -181,6 +191,8 @@ class TranscriptWriter:
 
     def __init__(self, dark: bool, labels: TranscriptLabels | None = None) -> None:
         self.labels = labels or TranscriptLabels()
+        self._icons: dict[tuple[str, str], QImage] = {}
+        self._resources: list[tuple[str, QImage]] | None = None  # collected while in a scratch
         self.set_theme(dark)
 
     def set_theme(self, dark: bool) -> None:
@@ -200,8 +212,11 @@ class TranscriptWriter:
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.insertFrame(bubble(colors.user_bubble, left_margin=48, top_margin=14))
             self._write_header(cursor, self.labels.you, message, (self.labels.edit, "edit"))
-            cursor.insertBlock(QTextBlockFormat(), text_format(colors.text))
-            cursor.insertText(message.text, text_format(colors.text))
+            if message.text or not message.attachments:
+                cursor.insertBlock(QTextBlockFormat(), text_format(colors.text))
+                cursor.insertText(message.text, text_format(colors.text))
+            if message.attachments:
+                self._write_attachments(cursor, message)
             return
         header = QTextBlockFormat()
         header.setTopMargin(14)
@@ -228,8 +243,15 @@ class TranscriptWriter:
         spare.setProperty(SPARE_BLOCK, True)
         QTextCursor(scratch).insertBlock(spare)  # block 0 merges into the block at `position`
         batch = list(messages)
-        for message in batch:
-            self.append_message(scratch, message)
+        self._resources = []
+        try:
+            for message in batch:
+                self.append_message(scratch, message)
+            resources = self._resources
+        finally:
+            self._resources = None
+        for name, image in resources:  # a fragment carries no resources: the images go first
+            self._add_image(document, name, image)
         _frame_all_but_block_0(scratch)
         cursor = QTextCursor(document)
         cursor.setPosition(position)
@@ -243,6 +265,72 @@ class TranscriptWriter:
                 message.reasoning_end = marker(document, position + message.reasoning_end.position())
             else:
                 message.header_end = message.reasoning_end = None
+
+    def _write_attachments(self, cursor: QTextCursor, message: MessageRecord) -> None:
+        """Images as thumbnails on one line, documents as one line each (an icon, the name, its
+        pages); each opens in a viewer (`parley:open-attachment/<message key>/<index>`)."""
+        document, colors = cursor.document(), self.colors
+        thumbnails = [(i, self._thumbnail(message, i)) for i, a in enumerate(message.attachments) if a.image]
+        shown = [(i, image) for i, image in thumbnails if not image.isNull()]
+        block = QTextBlockFormat()
+        block.setTopMargin(6)
+        if shown:
+            cursor.insertBlock(block, text_format(colors.text))
+            for n, (index, image) in enumerate(shown):
+                if n:
+                    cursor.insertText("  ", text_format(colors.text))
+                name = f"{ATTACHMENT_SCHEME}:{message.key}/{index}"
+                self._add_image(document, name, image)
+                picture = QTextImageFormat()
+                picture.setName(name)
+                picture.setWidth(image.width())
+                picture.setHeight(image.height())
+                picture.setAnchor(True)
+                picture.setAnchorHref(f"{SCHEME}:open-attachment/{message.key}/{index}")
+                picture.setToolTip(message.attachments[index].name)
+                cursor.insertImage(picture)
+        unseen = {i for i, image in thumbnails if image.isNull()}
+        for index, attachment in enumerate(message.attachments):
+            if attachment.image and index not in unseen:
+                continue
+            cursor.insertBlock(block, text_format(colors.text))
+            kind = "image" if attachment.image else "document"
+            icon = f"{ATTACHMENT_SCHEME}:icon/{kind}/{colors.link.lstrip('#')}"
+            self._add_image(document, icon, self._icon(kind))
+            href = f"{SCHEME}:open-attachment/{message.key}/{index}"
+            symbol = QTextImageFormat()
+            symbol.setName(icon)
+            symbol.setWidth(_ICON_PX)
+            symbol.setHeight(_ICON_PX)
+            symbol.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignMiddle)
+            symbol.setAnchor(True)
+            symbol.setAnchorHref(href)
+            cursor.insertImage(symbol)
+            cursor.insertText(" ", text_format(colors.text))
+            cursor.insertText(attachment.name, text_format(colors.link, href=href))
+            if attachment.pages:
+                cursor.insertText(f" · {self.labels.pages(attachment.pages)}", text_format(colors.muted))
+
+    def _add_image(self, document: QTextDocument, name: str, image: QImage) -> None:
+        """Give `document` the image `name` as its own resource (never loaded from anywhere)."""
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+        if self._resources is not None:  # a scratch document: the real one needs it too
+            self._resources.append((name, image))
+
+    def _icon(self, kind: str) -> QImage:
+        key = (kind, self.colors.link)
+        image = self._icons.get(key)
+        if image is None:
+            pixmap = tinted_icon(kind, QColor(self.colors.link)).pixmap(_ICON_PX, _ICON_PX)
+            image = self._icons[key] = pixmap.toImage()
+        return image
+
+    @staticmethod
+    def _thumbnail(message: MessageRecord, index: int) -> QImage:
+        image = message.thumbnails.get(index)
+        if image is None:
+            image = message.thumbnails[index] = thumbnail_image(message.attachments[index].thumbnail())
+        return image
 
     def _write_header(
         self, cursor: QTextCursor, role: str, message: MessageRecord, *extra: tuple[str, str]

@@ -34,10 +34,12 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
 )
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout, QWidget
 
 from desktop_app.chat.frame_clock import FRAME_MS, FrameClock, Stage
 from desktop_app.core.messages import MessageStatus, Role
+from desktop_app.ui.attachment_items import ShownAttachment
+from desktop_app.ui.attachment_viewer import open_viewer
 from desktop_app.ui.chat_document import (
     SCHEME,
     LiveAnswer,
@@ -70,6 +72,7 @@ class ChatEntry:
     status: MessageStatus = MessageStatus.COMPLETE
     reasoning: str = ""
     message_id: int | None = None
+    attachments: tuple[ShownAttachment, ...] = ()  # a user message's images and documents
 
 
 class _Transcript(QTextBrowser):
@@ -137,6 +140,7 @@ class ChatView(QWidget):
         self._finished: MessageRecord | None = None  # an answer shown complete, not yet announced
         self._last_streamed_chars = 0
         self._chars_per_ms = _MIN_STEP_CHARS / _FRAME_BUDGET_MS  # measured as answers render
+        self.viewer: QDialog | None = None  # the attachment viewer opened last (tests look)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser)
@@ -147,7 +151,8 @@ class ChatView(QWidget):
     def set_messages(self, entries: Sequence[ChatEntry]) -> None:
         """Replace the conversation. The last messages are shown now, earlier ones on scrolling up."""
         messages = [
-            self._record(e.role, e.text, e.message_id, e.status, e.html, e.reasoning) for e in entries
+            self._record(e.role, e.text, e.message_id, e.status, e.html, e.reasoning, e.attachments)
+            for e in entries
         ]
         self._announce_finished()
         self._stream, self._last_answer = None, None
@@ -166,12 +171,16 @@ class ChatView(QWidget):
         self._follow = True
         self._scroll_to(self.browser.verticalScrollBar().maximum())
 
-    def append_user_message(self, text: str, message_id: int | None = None) -> None:
+    def append_user_message(
+        self, text: str, message_id: int | None = None, attachments: tuple[ShownAttachment, ...] = ()
+    ) -> None:
         self._finish_active(MessageStatus.STOPPED)
         self._announce_finished()
         self._last_streamed_chars = 0
         self._set_last_answer(None)
-        message = self._record(Role.USER, text, message_id, MessageStatus.COMPLETE, html="")
+        message = self._record(
+            Role.USER, text, message_id, MessageStatus.COMPLETE, html="", attachments=attachments
+        )
         self._messages[message.key] = message
         self._items.append(message)
         self._writer.append_message(self._doc, message)
@@ -342,8 +351,11 @@ class ChatView(QWidget):
         status: MessageStatus,
         html: str | None = None,
         reasoning: str = "",
+        attachments: tuple[ShownAttachment, ...] = (),
     ) -> MessageRecord:
-        return MessageRecord(next(self._keys), entry_id, role, text, html, status, reasoning)
+        return MessageRecord(
+            next(self._keys), entry_id, role, text, html, status, reasoning, attachments=attachments
+        )
 
     def _with_html(self, message: MessageRecord) -> MessageRecord:
         """Render an answer the history had no cached HTML for, when it is about to be shown."""
@@ -485,12 +497,41 @@ class ChatView(QWidget):
             self.regenerate_requested.emit()
         elif action == "load-earlier":
             self.load_earlier()
+        elif action == "open-attachment" and message is not None and len(args) == 2:
+            self.open_attachment(message.key, args[1])
         elif action == "retry" and args and args[0] in self._retry:
             callback = self._retry.pop(args[0])
             if callback is not None:
                 callback()
             else:
                 self.retry_requested.emit()
+
+    def open_attachment(self, message_key: int, index: int) -> QDialog | None:
+        """Show a sent message's attachment in a viewer: an image at full size, a document's
+        extracted text (a line in the transcript when the history cannot give it)."""
+        message = self._messages.get(message_key)
+        if message is None or not 0 <= index < len(message.attachments):
+            return None
+        part = message.attachments[index].part()
+        if part is None:
+            self.show_notice(self._writer.labels.unreadable_attachment)
+            return None
+        self.viewer = open_viewer(part, self)
+        return self.viewer
+
+    def attachment_links(self) -> list[str]:
+        """The `open-attachment` links the transcript shows, in order (for tests and checks)."""
+        links: list[str] = []
+        block = self._doc.begin()
+        while block.isValid():
+            iterator = block.begin()
+            while not iterator.atEnd():
+                href = iterator.fragment().charFormat().anchorHref()
+                if href.startswith(f"{SCHEME}:open-attachment/") and (not links or links[-1] != href):
+                    links.append(href)
+                iterator += 1
+            block = block.next()
+        return links
 
     def _block_top(self, position: int) -> int:
         """The y of the block at `position` (lays the document out that far)."""

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, Signal
 
 from desktop_app.chat.workspace import AnswerFinished, AnswerStats, ChatWorkspace
+from desktop_app.core.attachments import Part
 from desktop_app.core.history_types import (
     SNIPPET_MARK_END,
     SNIPPET_MARK_START,
     ConversationSettings,
 )
 from desktop_app.ui.answer_binding import AnswerBinding, AnswerHooks, entry_for
+from desktop_app.ui.attachment_send import parts_for_send
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.composer import Composer
 from desktop_app.ui.sidebar import Sidebar
@@ -56,6 +58,7 @@ class Conversations(QObject):
         self._composer = composer
         self._status = status
         self._sidebar = sidebar
+        self._sending = False  # a send is deciding its attachments (a second one waits its turn)
         self.binding = AnswerBinding(
             workspace,
             view,
@@ -144,9 +147,28 @@ class Conversations(QObject):
     # -- answers ---------------------------------------------------------------------------------
 
     async def send(self, text: str) -> None:
-        """Send `text` (or, while editing, replace the edited message with it)."""
-        if await self.workspace.send(text) is None:
-            self._composer.set_text(text)
+        """Send `text` with the composer's attachments (or, while editing, replace the edited
+        message with it). Attachments still being prepared are waited for; a message too big for
+        the model's context is cut or not sent, as the user answers."""
+        if self._sending:  # the previous send is still asking or waiting: this text stays
+            if text:
+                self._composer.set_text(text)
+            return
+        self._sending = True
+        try:
+            drafts = self._composer.drafts
+            parts: tuple[Part, ...] = ()
+            if drafts is not None and drafts.drafts and self.workspace.editing is None:
+                chosen = await parts_for_send(self.workspace, drafts, text, self._composer.window())
+                if chosen is None:
+                    self._composer.set_text(text)
+                    return
+                parts = chosen
+                drafts.clear()
+            if await self.workspace.send(text, parts) is None:
+                self._composer.set_text(text)
+        finally:
+            self._sending = False
 
     def stop(self) -> None:
         self.workspace.stop(self.workspace.current)

@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # imported by `attach` or when first used: not needed for the
     from desktop_app.chat.tasks import OwnedTasks
     from desktop_app.chat.workspace import ChatWorkspace
     from desktop_app.core.ports import SettingsStore
+    from desktop_app.ui.attachment_input import FileDrops
     from desktop_app.ui.chat_view import ChatView
     from desktop_app.ui.conversation_settings import ConversationSettingsDialog
     from desktop_app.ui.conversations import Conversations
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
     provider: ActiveProvider
     conversations: Conversations
     files: FileActions
+    drops: FileDrops
     desktop: DesktopShell
     close_requested: asyncio.Event
 
@@ -185,7 +187,9 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self.workspace.model = self.picker.current_model
+        self._accept_attachments()
         quick = QuickPrompt(self.workspace, self.renderer, dark=is_dark(self.palette()))
+        quick.last_folder = backend.last_folder
         self.desktop = DesktopShell(self, backend.desktop, self.workspace, quick, self)
         self._attached = True
 
@@ -197,6 +201,18 @@ class MainWindow(QMainWindow):
             self.use_local_server(backend.local_server)
         if self._close_pending:  # closed before it was complete
             self.close()
+
+    def _accept_attachments(self) -> None:
+        """Files pasted into the composer, picked with Attach or dropped anywhere on the window
+        (a highlight shows while they hover) become the composer's attachments."""
+        from desktop_app.ui.attachment_input import DropHighlight, FileDrops
+
+        self.composer.set_drafts(self.workspace.new_drafts(self.composer))
+        self.composer.last_folder = self._backend.last_folder
+        self.drops = FileDrops(DropHighlight(self.splitter), self.composer.receive, self)
+        self.drops.watch(self)
+        self.drops.watch(self.composer.edit.viewport())
+        self.drops.watch(self.chat_view.browser.viewport())
 
     @property
     def welcome(self) -> WelcomePanel:

@@ -7,29 +7,40 @@ conversation, and a compact `ChatView` shows it through the same `AnswerBinding`
 running answer and hides the window; Copy takes the answer; "Open in Parley" shows the main window
 with this conversation selected, where the exchange continues — a running answer keeps growing
 there. Opening the quick prompt again starts a new exchange.
+
+Files pasted into the field, dropped on the window or picked with its paperclip button are
+attached as in the main window: chips above the field, the same wait, refusal and budget question.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCursor, QFontMetrics, QGuiApplication, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.chat.workspace import ChatWorkspace
+from desktop_app.core.attachments import Part
 from desktop_app.ui.answer_binding import AnswerBinding, AnswerHooks
+from desktop_app.ui.attachment_chips import ChipStrip
+from desktop_app.ui.attachment_input import DropHighlight, FileDrops, Incoming, LastFolder, attach_dialog
+from desktop_app.ui.attachment_send import parts_for_send, refusal
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.composer import PromptEdit
+from desktop_app.ui.icons import palette_icon
 from desktop_app.ui.markdown import MarkdownRenderer
 from desktop_app.ui.theme import is_dark
 
@@ -85,6 +96,19 @@ class QuickPrompt(QWidget):
         self.edit.setObjectName("quickPromptEdit")
         self.edit.document().setDocumentMargin(6)
         self.edit.setLineWrapMode(PromptEdit.LineWrapMode.WidgetWidth)
+        self.drafts = workspace.new_drafts(self)
+        self.chips = ChipStrip(self.frame)
+        self.chips.setObjectName("quickPromptChips")
+        self.chips.focus_when_empty = self.edit
+        self.chips.set_drafts(self.drafts)
+        self.edit.accepts_attachments = True
+        self.last_folder = LastFolder()
+        self._attachment_hint = False  # the hint shows an attachment's line, not the keys
+        self.dialog: QFileDialog | None = None
+        self.attach_button = QToolButton(self.frame)
+        self.attach_button.setObjectName("quickPromptAttach")
+        self.attach_button.setAutoRaise(True)
+        self.attach_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.view = ChatView(self.frame, renderer=renderer, dark=dark)
         self.view.setObjectName("quickPromptAnswer")
         self.view.setFixedHeight(ANSWER_HEIGHT)
@@ -105,12 +129,14 @@ class QuickPrompt(QWidget):
         self.addAction(self.escape_action)
 
         row = QHBoxLayout()
+        row.addWidget(self.attach_button)
         row.addWidget(self.hint, 1)
         row.addWidget(self.copy_button)
         row.addWidget(self.open_button)
         inner = QVBoxLayout(self.frame)
         inner.setContentsMargins(10, 10, 10, 8)
         inner.setSpacing(8)
+        inner.addWidget(self.chips)
         inner.addWidget(self.edit)
         inner.addWidget(self.view)
         inner.addLayout(row)
@@ -121,6 +147,14 @@ class QuickPrompt(QWidget):
         outer.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
 
         self.edit.submitted.connect(self._submit)
+        self.edit.attachments_pasted.connect(self.receive)
+        self.attach_button.clicked.connect(self.open_attach_dialog)
+        self.drafts.changed.connect(self._drafts_changed)
+        self.chips.chips_changed.connect(self._order_tabs)
+        self.drops = FileDrops(DropHighlight(self.frame), self.receive, self)
+        self.drops.watch(self)
+        self.drops.watch(self.edit.viewport())
+        self.drops.watch(self.view.browser.viewport())
         self.escape_action.triggered.connect(self.dismiss)
         self.copy_button.clicked.connect(self.copy_answer)
         self.open_button.clicked.connect(self.open_in_parley)
@@ -190,17 +224,68 @@ class QuickPrompt(QWidget):
     # -- sending ---------------------------------------------------------------------------------
 
     def send(self, text: str) -> None:
-        """What Enter does with the typed text."""
-        if text.strip():
+        """What Enter does with the typed text (and the attachments above it)."""
+        if self._sending is not None and not self._sending.done():
+            return  # still waiting for attachments or the user's answer
+        if text.strip() or self.drafts.drafts:
             self._sending = self._workspace.start(self._send(text), key="quick-send")
 
     def _submit(self) -> None:
         text = self.edit.toPlainText()
-        if text.strip():
+        line = refusal(self.drafts)
+        if line:
+            self.hint.setText(line)
+            return
+        if text.strip() or self.drafts.drafts:
             self.edit.clear()
             self.send(text)
 
+    # -- attachments -----------------------------------------------------------------------------
+
+    def receive(self, files: Incoming) -> None:
+        """Attach pasted, dropped or picked files and images."""
+        if files.paths:
+            self.drafts.add_files(files.paths)
+        for data in files.images:
+            self.drafts.add_image_data(data)
+
+    def open_attach_dialog(self) -> QFileDialog:
+        self.dialog = attach_dialog(self, self.last_folder, self.receive)
+        return self.dialog
+
+    def _drafts_changed(self) -> None:
+        """The hint says what holds a send back: an attachment to remove, or still preparing."""
+        line = refusal(self.drafts)
+        if not line and self.drafts.is_busy():
+            line = self.tr("Preparing attachments… Enter sends once they are ready.")
+        if line:
+            self.hint.setText(line)
+            self._attachment_hint = True
+        elif self._attachment_hint:
+            self._attachment_hint = False
+            self.retranslate()
+
+    def _order_tabs(self) -> None:
+        chain: list[QWidget] = [*self.chips.chips(), self.edit, self.attach_button]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    async def _parts(self, text: str) -> tuple[Part, ...] | None:
+        if not self.drafts.drafts or self._editing is not None:
+            return ()
+        parts = await parts_for_send(self._workspace, self.drafts, text, self)
+        if parts is None:
+            line = refusal(self.drafts)
+            self.hint.setText(line or self.tr("Not sent: the message is too long for the model."))
+        else:
+            self.drafts.clear()
+        return parts
+
     async def _send(self, text: str) -> None:
+        parts = await self._parts(text)
+        if parts is None:
+            self.edit.setPlainText(text)
+            return
         editing, self._editing = self._editing, None
         if self._conversation is None:
             created = self._workspace.create_conversation()
@@ -208,7 +293,7 @@ class QuickPrompt(QWidget):
                 self.edit.setPlainText(text)
                 return
             self._conversation = self.binding.conversation_id = created
-        if await self._workspace.send_to(self._conversation, text, editing=editing) is None:
+        if await self._workspace.send_to(self._conversation, text, parts, editing=editing) is None:
             self.edit.setPlainText(text)
             return
         self.view.show()
@@ -261,6 +346,7 @@ class QuickPrompt(QWidget):
         self.view.set_messages([])
         self.view.hide()
         self.edit.clear()
+        self.drafts.clear()
         self.copy_button.setEnabled(False)
         self.open_button.setEnabled(False)
         self.retranslate()
@@ -284,6 +370,9 @@ class QuickPrompt(QWidget):
         self.copy_button.setToolTip(self.tr("Copy the answer"))
         self.open_button.setText(self.tr("&Open in Parley"))
         self.open_button.setToolTip(self.tr("Continue this conversation in the main window"))
+        self.attach_button.setToolTip(self.tr("Attach files (or paste or drop them here)"))
+        self.attach_button.setAccessibleName(self.tr("Attach files"))
+        self.attach_button.setIcon(palette_icon("paperclip", self.palette()))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

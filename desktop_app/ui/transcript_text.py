@@ -38,6 +38,10 @@ def _earlier_in_english(count: int) -> str:
     return f"Show {count} earlier message{'' if count == 1 else 's'}"
 
 
+def _pages_in_english(count: int) -> str:
+    return f"{count} page{'' if count == 1 else 's'}"
+
+
 @dataclass(frozen=True, slots=True)
 class TranscriptLabels:
     """One language's words for the transcript (English by default)."""
@@ -54,6 +58,8 @@ class TranscriptLabels:
     interrupted: str = "Interrupted: Parley closed before the answer finished."
     reasoning: Callable[[int], str] = _reasoning_in_english
     earlier: Callable[[int], str] = _earlier_in_english
+    pages: Callable[[int], str] = _pages_in_english  # a document's pages, beside its name
+    unreadable_attachment: str = "This attachment could not be read from the history."
 
     def status_note(self, status: MessageStatus) -> str:
         """The italic line under an answer that did not complete ("" for a complete one)."""
@@ -89,11 +95,17 @@ class TranscriptText(QObject):
             interrupted=self.tr("Interrupted: Parley closed before the answer finished."),
             reasoning=self.reasoning,
             earlier=self.earlier,
+            pages=self.pages,
+            unreadable_attachment=self.tr("This attachment could not be read from the history."),
         )
 
     def reasoning(self, words: int) -> str:
         """The summary line of a model's reasoning: "Reasoning (42 words)"."""
         return numerus(self.tr("Reasoning (%n word(s))", "", words), words)
+
+    def pages(self, count: int) -> str:
+        """A document's length beside its name in a sent message: "12 pages"."""
+        return numerus(self.tr("%n page(s)", "", count), count)
 
     def earlier(self, count: int) -> str:
         """The link above a long conversation that shows the messages before the first shown."""

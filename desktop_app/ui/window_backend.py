@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.chat.workspace import ChatWorkspace
 from desktop_app.core.ports import SettingsStore
+from desktop_app.ui.attachment_input import LastFolder
 from desktop_app.ui.hotkey import GlobalHotkey, create_global_hotkey
 from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.preferences.desktop import DetectedServer, LaunchAtLogin
@@ -58,7 +59,7 @@ class WindowBackend:
     settings: SettingsStore
     preferences: PreferencesBackend
     # (conversation id, one of EXPORT_FORMATS) -> the file's text.
-    export_conversation: Callable[[int, str], str]
+    export_conversation: Callable[[int, str, Path], None]  # writes the file (and its images)
     # A JSON export's text -> the new conversation's id; raises `ParleyError` for a bad file.
     import_conversation: Callable[[str], int]
     data_dir: Path
@@ -67,3 +68,6 @@ class WindowBackend:
     # A server found before the window was built: used at once when nothing is configured.
     local_server: DetectedServer | None = None
     desktop: DesktopBackend = field(default_factory=DesktopBackend)
+    # The folder the Attach dialog opens in (kept for the session unless given a place to keep it:
+    # `LastFolder(load, save)` over a settings key).
+    last_folder: LastFolder = field(default_factory=LastFolder)
