@@ -1,7 +1,7 @@
 """`parley ask`: one answer streamed to stdout, no window (contract: shared/spec/cli.md).
 
     parley ask [--provider NAME] [--base-url URL] [--model M] [--system TEXT] [--timeout S]
-               [--proxy URL | --no-proxy] [--no-save] [--data-dir PATH] PROMPT|-
+               [--proxy URL | --no-proxy] [--attach PATH]... [--no-save] [--data-dir PATH] PROMPT|-
 
 `__main__.py` reads the command line (with `add_ask_options` for this command) and calls
 `run_ask`. The answer goes to stdout exactly as received, flushed as it arrives, then one newline.
@@ -26,12 +26,15 @@ from pathlib import Path
 from typing import BinaryIO, Final
 from urllib.parse import urlsplit
 
+from desktop_app.attachments import AttachmentLimits, prepare_file
 from desktop_app.chat.save_pacing import SAVE_INTERVAL_S, SavePacer
 from desktop_app.compose import API_KEY_ENV, NetworkOverrides, UnknownProviderError, build_services
+from desktop_app.core.attachments import ImagePart, Part
 from desktop_app.core.errors import ConfigurationError, HistoryError, ParleyError, ProviderError
 from desktop_app.core.events import TextDelta
 from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
 from desktop_app.core.ports import ChatProvider, HistoryStore
+from desktop_app.core.vision import ImagesNotSupportedError, KnowsModels
 from desktop_app.logs import Redactor, report, setup_logging
 from desktop_app.net.proxy import parse_proxy
 from desktop_app.storage.paths import resolve_paths
@@ -91,6 +94,14 @@ def add_ask_options(parser: argparse.ArgumentParser) -> None:
     proxy = parser.add_mutually_exclusive_group()
     proxy.add_argument("--proxy", metavar="URL", type=_proxy_url, help="proxy for every request")
     proxy.add_argument("--no-proxy", action="store_true", help="ignore the saved proxy")
+    parser.add_argument(
+        "--attach",
+        metavar="PATH",
+        action="append",
+        type=Path,
+        default=[],
+        help="send a file with the prompt: image, text or code, PDF, DOCX, XLSX, CSV (repeatable)",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not save this exchange to history")
     parser.add_argument("prompt", metavar="PROMPT", help="the question, or - to read it from stdin")
 
@@ -158,14 +169,23 @@ async def _ask_logged(args: argparse.Namespace, prompt: str, redactor: Redactor)
         except ParleyError as exc:
             report(str(exc), redactor)
             return EXIT_FAILURE
+        try:
+            parts = await _prepared(args.attach, services.attachment_limits())
+            model = args.model or profile.model
+            if any(isinstance(part, ImagePart) for part in parts):
+                await _check_takes_images(provider, model)
+        except ParleyError as exc:  # one line naming the file or the model; nothing was sent
+            report(str(exc), redactor)
+            return EXIT_FAILURE
         system = args.system or ""
-        messages = ((Message(Role.SYSTEM, system),) if system else ()) + (Message(Role.USER, prompt),)
-        request = ChatRequest(messages, model=args.model or profile.model)
+        question = Message(Role.USER, prompt, parts)
+        messages = ((Message(Role.SYSTEM, system),) if system else ()) + (question,)
+        request = ChatRequest(messages, model=model)
         recorder = None
         if services.history is not None:
             recorder = AnswerRecorder(services.history)
             try:
-                recorder.start(prompt, system=system, provider=provider.name, model=request.model)
+                recorder.start(question, system=system, provider=provider.name, model=request.model)
             except HistoryError as exc:
                 report(f"{exc}; use --no-save to answer without saving", redactor)
                 return EXIT_FAILURE
@@ -224,6 +244,25 @@ async def _stream_answer(
     finish(MessageStatus.COMPLETE)
     sink.finish()
     return EXIT_OK
+
+
+async def _prepared(paths: list[Path], limits: AttachmentLimits) -> tuple[Part, ...]:
+    """Every `--attach` file made ready to send, in order, off the loop; the first refusal (a
+    missing, unsupported or oversized file) raises its one-line AttachmentError."""
+    parts = []
+    for path in paths:
+        prepared = await asyncio.to_thread(prepare_file, path, limits)
+        parts.append(prepared.part)
+    return tuple(parts)
+
+
+async def _check_takes_images(provider: ChatProvider, model: str) -> None:
+    """Refuse images for a model known to take none, before anything is sent. A provider that
+    cannot tell (or a server that has not said) gets the images, and refuses them itself."""
+    if isinstance(provider, KnowsModels):
+        support = await provider.vision_support(model)
+        if not support.sends_images:
+            raise ImagesNotSupportedError(model, support=support, provider=provider.name)
 
 
 def _stdout() -> BinaryIO | None:
@@ -289,9 +328,9 @@ class AnswerRecorder:
         self._pacer = SavePacer(lambda: self._write(None, None), interval=interval)
         self.failure: HistoryError | None = None
 
-    def start(self, prompt: str, *, system: str, provider: str, model: str) -> None:
+    def start(self, question: Message, *, system: str, provider: str, model: str) -> None:
         conversation = self._history.new_conversation(system_prompt=system)
-        self._history.append_message(conversation, Role.USER, prompt)
+        self._history.append_message(conversation, Role.USER, question.content, parts=question.parts)
         self._message_id = self._history.append_message(
             conversation, Role.ASSISTANT, "", status=MessageStatus.STREAMING, provider=provider, model=model
         )

@@ -16,20 +16,21 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from desktop_app.core.errors import ConfigurationError, SecretStoreError
+from desktop_app.core.errors import ConfigurationError, ParleyError, SecretStoreError
 from desktop_app.core.preferences import PROXY_PASSWORD_KEY as PROXY_PASSWORD_KEY  # re-exported
-from desktop_app.core.preferences import ProviderProfile, ProxyMode, api_key_entry
+from desktop_app.core.preferences import ModelSetting, ProviderProfile, ProxyMode, api_key_entry
 from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.logs import Redactor
 from desktop_app.storage.paths import AppPaths, resolve_paths
 from desktop_app.storage.settings import Keys, Settings
 
 if TYPE_CHECKING:
+    from desktop_app.attachments import AttachmentLimits
     from desktop_app.core.ports import ChatProvider, HistoryStore, SecretStore
     from desktop_app.net.session import HttpClient, NetworkConfig
     from desktop_app.providers.registry import Preset
@@ -103,6 +104,29 @@ class LazySecrets:
         await self._keychain().delete(key)
 
 
+class _VisionOverrides(Mapping[str, bool]):
+    """The settings' per-model "takes images" choices as the mapping providers read."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def _known(self) -> dict[str, bool]:
+        return {
+            model: setting.takes_images
+            for model, setting in self._settings.model_settings().items()
+            if setting.takes_images is not None
+        }
+
+    def __getitem__(self, model: str) -> bool:
+        return self._known()[model]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._known())
+
+    def __len__(self) -> int:
+        return len(self._known())
+
+
 @dataclass
 class Services:
     paths: AppPaths
@@ -114,6 +138,35 @@ class Services:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     _http: HttpClient | None = field(default=None, repr=False)
     _retired: list[HttpClient] = field(default_factory=list, repr=False)
+
+    @property
+    def vision_overrides(self) -> Mapping[str, bool]:
+        """Model id -> takes images, as the user or a server's refusal settled it. Read from the
+        settings at each look, so Preferences → Models and a refusal apply at once."""
+        return _VisionOverrides(self.settings)
+
+    def mark_text_only(self, model: str) -> None:
+        """A server refused `model`'s images: send it text only from now on, and remember that."""
+        if not model:
+            return
+        current = self.settings.model_settings().get(model, ModelSetting())
+        try:
+            self.settings.set_model_setting(model, replace(current, takes_images=False))
+        except ParleyError as exc:
+            log.warning("Could not remember that %s takes no images: %s", model, exc)
+
+    def context_setting(self, model: str) -> int | None:
+        """The context window the user set for `model` (None: as its server says)."""
+        setting = self.settings.model_settings().get(model)
+        return setting.context_tokens if setting is not None else None
+
+    def attachment_limits(self) -> AttachmentLimits:
+        from desktop_app.attachments import AttachmentLimits
+
+        return AttachmentLimits(
+            max_file_bytes=self.settings.get(Keys.ATTACHMENT_MAX_MB) * 1_000_000,
+            max_image_side=self.settings.get(Keys.IMAGE_MAX_SIDE),
+        )
 
     @property
     def http(self) -> HttpClient:
@@ -177,6 +230,7 @@ class Services:
             base_url=base_url or profile.base_url,
             api_key=await self.api_key_for(profile),
             name=name,
+            vision_overrides=self.vision_overrides,
         )
 
     async def reload_network(self) -> None:

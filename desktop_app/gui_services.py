@@ -123,8 +123,10 @@ class GuiServices:
             line += " " + answered.format(status=status)
         return line
 
-    def export_conversation(self, conversation_id: int, kind: str) -> str:
-        from desktop_app.storage.export import to_html, to_json, to_markdown
+    def export_conversation(self, conversation_id: int, kind: str, path: Path) -> None:
+        """Write the conversation to `path` with its attachments: HTML embeds images, JSON
+        carries them, Markdown writes them to a `<name>_files` folder beside the file."""
+        from desktop_app.storage.export import to_html, to_json, write_markdown
 
         history = self.services.history
         assert history is not None
@@ -134,14 +136,19 @@ class GuiServices:
                 QCoreApplication.translate("FileActions", "That conversation no longer exists.")
             )
         messages = history.messages(conversation_id)
-        writers = {"markdown": to_markdown, "json": to_json, "html": to_html}
-        return writers[kind](conversation, messages)
+        part = history.attachment_part
+        if kind == "markdown":
+            write_markdown(path, conversation, messages, attachment_part=part)
+            return
+        text = (to_json if kind == "json" else to_html)(conversation, messages, attachment_part=part)
+        path.write_text(text, encoding="utf-8")
 
     def import_conversation(self, text: str) -> int:
+        from desktop_app.attachments.images import make_thumbnail
         from desktop_app.storage.export import import_json
 
         assert self.services.history is not None
-        return import_json(self.services.history, text)
+        return import_json(self.services.history, text, make_thumbnail=make_thumbnail)
 
     async def scan_local_servers(self) -> list[DetectedServer]:
         """Model servers answering on this computer (bounded: about a second)."""
@@ -295,6 +302,9 @@ def window_backend(
         ActiveProvider(gui.provider_for, gui.network_changed),
         renderer_key=renderer_key,
     )
+    workspace.attachment_limits = services.attachment_limits
+    workspace.context_setting = services.context_setting
+    workspace.text_only_model.connect(services.mark_text_only)
     return WindowBackend(
         workspace=workspace,
         settings=services.settings,

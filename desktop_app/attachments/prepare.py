@@ -92,7 +92,7 @@ def _checked_size(path: Path, limits: AttachmentLimits) -> int:
         raise FileTooLargeError(
             name,
             f"is {format_size(stat.st_size)}; the limit for an attachment is "
-            f"{format_size(limits.max_file_bytes)} (Preferences → Attachments)",
+            f"{format_size(limits.max_file_bytes)} (Preferences → Models → Attachments)",
         )
     return stat.st_size
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from desktop_app.attachments import estimate_part_tokens
 from desktop_app.core.messages import Message, Role
 
 ASCII_CHARS_PER_TOKEN = 4.0
@@ -49,7 +50,9 @@ def estimate_tokens(text: str) -> int:
 
 
 def estimate_message_tokens(message: Message) -> int:
-    return estimate_tokens(message.content) + MESSAGE_OVERHEAD_TOKENS
+    """The message as the model reads it: its text, its documents and its images."""
+    attached = sum(estimate_part_tokens(part) for part in message.parts)
+    return estimate_tokens(message.content) + attached + MESSAGE_OVERHEAD_TOKENS
 
 
 @dataclass(frozen=True, slots=True)

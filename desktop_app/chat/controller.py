@@ -21,21 +21,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.attachments import estimate_part_tokens
 from desktop_app.chat.coalescer import StreamCoalescer
-from desktop_app.chat.frame_clock import FrameClock
 from desktop_app.chat.context_window import estimate_text_tokens, fit_to_context
+from desktop_app.chat.frame_clock import FrameClock
 from desktop_app.chat.save_pacing import SavePacer
+from desktop_app.core.attachment_keys import attachment_key
+from desktop_app.core.attachments import Part
 from desktop_app.core.errors import ParleyError, shorten
 from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 from desktop_app.core.history_types import ConversationSettings, TokenUsage
 from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
 from desktop_app.core.ports import ChatProvider, HistoryStore
+from desktop_app.core.vision import ImagesNotSupportedError, stream_with_image_fallback
 from desktop_app.i18n import numerus
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,7 @@ class _Entry:
     role: Role
     content: str
     status: MessageStatus
+    parts: tuple[Part, ...] | None = ()  # None: attached in history, read when first needed
 
 
 class _Answer:
@@ -123,6 +128,7 @@ class ChatController(QObject):
     error = Signal(str)  # one line for the user, shown inline with Retry
     stats = Signal(float, float)  # tokens per second, seconds since the request was sent
     notice = Signal(str)  # a one-line remark ("3 older messages were left out ...")
+    images_refused = Signal(str)  # the model that refused images (text-only from now on)
 
     def __init__(
         self,
@@ -142,7 +148,7 @@ class ChatController(QObject):
         self.options = options or ChatOptions()
         self._clock = clock
         self._entries = [
-            _Entry(row.id, row.role, row.content, row.status)
+            _Entry(row.id, row.role, row.content, row.status, None if row.attachments else ())
             for row in history.messages(conversation_id)
             if row.role is not Role.SYSTEM
         ]
@@ -162,18 +168,27 @@ class ChatController(QObject):
         """From the start of an answer until its end is saved and signalled."""
         return self._answer is not None
 
-    def send(self, text: str) -> int | None:
-        """Save `text` as the user's message and stream the answer; returns the answer's id
-        (None when `text` is blank)."""
+    def send(self, text: str, parts: Sequence[Part] = ()) -> int | None:
+        """Save `text` (with its attachments) as the user's message and stream the answer;
+        returns the answer's id (None when there is neither text nor an attachment)."""
         self._check_open()
         self._frames.settle()
-        if not text.strip():
+        parts = tuple(parts)
+        if not text.strip() and not parts:
             return None
         self.stop()
-        message_id = self._history.append_message(self.conversation_id, Role.USER, text)
-        self._entries.append(_Entry(message_id, Role.USER, text, MessageStatus.COMPLETE))
+        tokens = {attachment_key(p): estimate_part_tokens(p) for p in parts}  # for the chips
+        message_id = self._history.append_message(
+            self.conversation_id, Role.USER, text, parts=parts, tokens=tokens
+        )
+        self._entries.append(_Entry(message_id, Role.USER, text, MessageStatus.COMPLETE, parts))
         self.message_added.emit(Role.USER.value, text, message_id)
         return self._start_answer()
+
+    def parts_of(self, message_id: int) -> tuple[Part, ...]:
+        """The attachments of one of this conversation's messages (read from history once)."""
+        entry = next((e for e in self._entries if e.id == message_id), None)
+        return self._parts(entry) if entry is not None else ()
 
     def stop(self) -> None:
         """Stop the running answer, keeping its text with status `stopped`. Does nothing when
@@ -297,9 +312,9 @@ class ChatController(QObject):
         if options.system_prompt.strip():
             messages.append(Message(Role.SYSTEM, options.system_prompt))
         messages.extend(
-            Message(entry.role, entry.content)
+            Message(entry.role, entry.content, self._parts(entry))
             for entry in self._entries
-            if entry.content and entry.status is not MessageStatus.STREAMING
+            if (entry.content or entry.parts != ()) and entry.status is not MessageStatus.STREAMING
         )
         reserve = options.max_tokens if options.max_tokens is not None else DEFAULT_ANSWER_RESERVE
         fitted = fit_to_context(messages, options.context_tokens, reserve)
@@ -325,7 +340,8 @@ class ChatController(QObject):
             if failure is not None:
                 raise failure
             assert provider is not None
-            async with contextlib.aclosing(provider.stream(request)) as events:
+            stream = stream_with_image_fallback(provider, request, on_images_dropped=self._images_dropped)
+            async with contextlib.aclosing(stream) as events:
                 async for event in events:
                     if answer.finished:  # stopped while this event was on its way
                         break
@@ -343,6 +359,26 @@ class ChatController(QObject):
         finally:
             # Cancelled (status still "stopped"): finish at once, the loop may be shutting down.
             self._finish(answer, status, line, after_paint=status is not MessageStatus.STOPPED)
+
+    def _parts(self, entry: _Entry) -> tuple[Part, ...]:
+        if entry.parts is None:
+            try:
+                entry.parts = self._history.attachment_parts(entry.id)
+            except ParleyError as exc:  # the text still goes; the user is told what is missing
+                log.warning("Could not read the attachments of message %s: %s", entry.id, exc)
+                self.notice.emit(
+                    self.tr("An earlier message's attachments could not be read: {error}").format(error=exc)
+                )
+                entry.parts = ()
+        return entry.parts
+
+    def _images_dropped(self, error: ImagesNotSupportedError) -> None:
+        """The server refused images: the model is text-only from now on, and this request went
+        again with each image named instead (the conversation goes on)."""
+        self.images_refused.emit(error.model)
+        line = self.tr("{model} does not take images: they were sent as their names.")
+        model = error.model or self.tr("This model")
+        self.notice.emit(line.format(model=model) + " " + self.tr("Pick a vision model to send images."))
 
     def _on_event(self, answer: _Answer, event: StreamEvent) -> None:
         if isinstance(event, TextDelta):

@@ -17,24 +17,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.attachments import AttachmentLimits
+from desktop_app.attachments.images import make_thumbnail
 from desktop_app.chat.active_provider import ActiveProvider
-from desktop_app.chat.controller import ChatController, ChatOptions
+from desktop_app.chat.budget import BudgetCheck, check_budget
+from desktop_app.chat.controller import DEFAULT_ANSWER_RESERVE, ChatController, ChatOptions
+from desktop_app.chat.drafts import DraftAttachments
 from desktop_app.chat.frame_clock import FrameClock
 from desktop_app.chat.tasks import OwnedTasks
+from desktop_app.core.attachment_keys import attachment_key
+from desktop_app.core.attachments import ImagePart, Part
 from desktop_app.core.errors import HistoryError, ParleyError
 from desktop_app.core.history_types import ConversationRow, ConversationSettings, MessageRow, SearchHit
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.ports import HistoryStore
+from desktop_app.core.vision import KnowsModels
 
 log = logging.getLogger(__name__)
 
 FAILED = (MessageStatus.ERROR, MessageStatus.INTERRUPTED)
+FACTS_WAIT_S = 2.0  # how long a send with attachments waits for the server to say its context
+
+
+def _no_setting(_model: str) -> int | None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,7 @@ class MessageAdded:
     message_id: int
     role: Role
     text: str
+    parts: tuple[Part, ...] = ()  # a user message's attachments
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +104,7 @@ class ChatWorkspace(QObject):
     conversations_changed = Signal()  # the list of conversations changed (new, renamed, deleted)
     current_changed = Signal()  # another conversation (or a new chat) is the window's now
     problem = Signal(str)  # one line for the user: the history could not be read or written
+    text_only_model = Signal(str)  # a server refused this model's images: remember it text-only
 
     def __init__(
         self,
@@ -118,6 +133,11 @@ class ChatWorkspace(QObject):
         self._text: dict[int, str] = {}  # conversation -> the streaming answer's text so far
         self._error: dict[int, str] = {}  # conversation -> the error line of the ending answer
         self._release_when_done: set[int] = set()
+        # Attachments: the limits and the per-model context setting come from Preferences (app.py).
+        self.attachment_limits: Callable[[], AttachmentLimits] = AttachmentLimits
+        self.context_setting: Callable[[str], int | None] = _no_setting
+        self._context: dict[str, int | None] = {}  # model -> its context window, as last learnt
+        self._preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-attach")
 
     # -- the window's conversation -----------------------------------------------------------------
 
@@ -245,7 +265,75 @@ class ChatWorkspace(QObject):
         controller = self._controllers.get(conversation_id) if conversation_id is not None else None
         return controller is not None and controller.is_streaming
 
-    async def send(self, text: str) -> int | None:
+    # -- attachments and the model's context -------------------------------------------------------
+
+    def new_drafts(self, parent: QObject | None = None) -> DraftAttachments:
+        """The attachments of one composer, prepared on the workspace's worker thread."""
+        return DraftAttachments(self.tasks, self._preparer, self.attachment_limits, parent)
+
+    def thumbnail(self, key: str) -> bytes | None:
+        """An image attachment's small preview, for a message shown from history. One missing
+        (an image sent by `parley ask`, or imported) is made on the worker thread and kept; until
+        then the image itself is returned (the view scales it)."""
+        try:
+            stored = self._history.thumbnail(key)
+            part = self._history.attachment_part(key) if stored is None else None
+        except HistoryError as exc:
+            log.info("No thumbnail for attachment %s: %s", key, exc)
+            return None
+        if stored is not None or not isinstance(part, ImagePart):
+            return stored
+        self.tasks.start(self._keep_thumbnail(key, part), key=f"thumbnail-{key}")
+        return part.data
+
+    def attachment_part(self, key: str) -> Part | None:
+        """A stored attachment in full (the viewer: the image, or a document's text)."""
+        try:
+            return self._history.attachment_part(key)
+        except HistoryError as exc:
+            self.problem.emit(str(exc))
+            return None
+
+    async def _keep_thumbnail(self, key: str, image: ImagePart) -> None:
+        try:
+            data = await asyncio.wrap_future(self._preparer.submit(make_thumbnail, image))
+            self._history.set_thumbnail(key, data)
+        except (ParleyError, OSError, ValueError) as exc:  # a preview is a nicety: log, go on
+            log.info("Could not keep a thumbnail for %s: %s", image.name, exc)
+
+    async def context_tokens(self, *, wait_s: float = FACTS_WAIT_S) -> int | None:
+        """The chosen model's context window: the user's setting for the model, else what its
+        server says (asked at most `wait_s`; remembered), else None (unknown)."""
+        model = self.model()
+        setting = self.context_setting(model)
+        if setting:
+            return setting
+        if model not in self._context:
+            self._context[model] = await self._server_context(model, wait_s)
+        return self._context[model]
+
+    async def check_budget(self, text: str, parts: Sequence[Part]) -> BudgetCheck:
+        """Whether a message with these attachments fits the model's context (never silent: the
+        window asks the user to cut or cancel when it does not)."""
+        reserve = DEFAULT_ANSWER_RESERVE
+        return check_budget(text, parts, await self.context_tokens(), reserve)
+
+    async def _server_context(self, model: str, wait_s: float) -> int | None:
+        try:
+            provider = self.provider.now()
+        except ParleyError:
+            return None
+        if not isinstance(provider, KnowsModels):
+            return None
+        try:
+            async with asyncio.timeout(wait_s):
+                facts = await provider.model_facts(model)
+        except (ParleyError, TimeoutError) as exc:
+            log.info("The context window of %s is unknown: %s", model, exc)
+            return None
+        return facts.context_length
+
+    async def send(self, text: str, parts: Sequence[Part] = ()) -> int | None:
         """Send `text` in the window's conversation (saving a new chat first, which becomes
         `current` before anything of it is shown) or, while a message is being edited, replace
         it; returns the conversation's id (None: the history refused, said on `problem`)."""
@@ -257,7 +345,7 @@ class ChatWorkspace(QObject):
                 return None
             self._current, self._pending_settings = created, ConversationSettings()
             self.current_changed.emit()
-        return await self.send_to(self._current, text, editing=editing)
+        return await self.send_to(self._current, text, parts, editing=editing)
 
     def create_conversation(self, settings: ConversationSettings | None = None) -> int | None:
         """Save a new conversation (with the settings chosen before its first message)."""
@@ -272,16 +360,23 @@ class ChatWorkspace(QObject):
         self.conversations_changed.emit()
         return conversation_id
 
-    async def send_to(self, conversation_id: int, text: str, *, editing: int | None = None) -> int | None:
-        """Send `text` in `conversation_id` (or replace the message `editing` with it); returns
-        the conversation's id, or None when the history refused (said on `problem`)."""
+    async def send_to(
+        self, conversation_id: int, text: str, parts: Sequence[Part] = (), *, editing: int | None = None
+    ) -> int | None:
+        """Send `text` (with its attachments) in `conversation_id`, or replace the message
+        `editing` with it; returns the conversation's id, or None when the history refused
+        (said on `problem`)."""
         await self.provider.ready()
+        # Known from an earlier ask, or asked now only when attachments make it matter.
+        await self.context_tokens(wait_s=FACTS_WAIT_S if parts else 0)
         try:
             controller = self._prepared(conversation_id)
             if editing is not None:
                 controller.edit_and_resend(editing, text)
             else:
-                controller.send(text)
+                controller.send(text, parts)
+            for image in (p for p in parts if isinstance(p, ImagePart)):
+                self.thumbnail(attachment_key(image))  # made now, off the loop, for next time
         except HistoryError as exc:
             self.problem.emit(str(exc))
             return None
@@ -330,6 +425,7 @@ class ChatWorkspace(QObject):
             controller.deleteLater()
         self.tasks.cancel_all()
         await self.tasks.wait_all()
+        self._preparer.shutdown(wait=False, cancel_futures=True)
         await self.provider.aclose()
 
     # -- controllers -------------------------------------------------------------------------------
@@ -349,6 +445,7 @@ class ChatWorkspace(QObject):
             system_prompt=settings.system_prompt,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
+            context_tokens=self.context_setting(self.model()) or self._context.get(self.model()),
         )
 
     def _controller(self, conversation_id: int) -> ChatController:
@@ -368,9 +465,11 @@ class ChatWorkspace(QObject):
 
         def added(role: str, text: str, message_id: int) -> None:
             kind = Role(role)
+            parts: tuple[Part, ...] = ()
             if kind is Role.USER:
                 self._last_user[cid] = (message_id, text)
-            self.message_added.emit(MessageAdded(cid, message_id, kind, text))
+                parts = controller.parts_of(message_id)
+            self.message_added.emit(MessageAdded(cid, message_id, kind, text, parts))
 
         def started(message_id: int) -> None:
             self._streaming[cid] = message_id
@@ -408,10 +507,16 @@ class ChatWorkspace(QObject):
             (controller.stream_finished, finished),
             (controller.notice, lambda line: self.notice.emit(cid, line)),
             (controller.stats, lambda rate, elapsed: self.stats.emit(AnswerStats(cid, rate, elapsed))),
+            (controller.images_refused, self._text_only),
             (controller.messages_removed, changed),
             (controller.message_edited, changed),
         ):
             signal.connect(on)
+
+    def _text_only(self, model: str) -> None:
+        """A server refused images from `model`: from now on it is sent text only (Preferences
+        keeps it, through `text_only_model`)."""
+        self.text_only_model.emit(model)
 
     def _remember_last_user(self, conversation_id: int, rows: list[MessageRow]) -> None:
         last = next((r for r in reversed(rows) if r.role is Role.USER), None)

@@ -59,8 +59,7 @@ class FileActions(QObject):
 
     def write_export(self, conversation_id: int, kind: str, path: Path) -> bool:
         try:
-            text = self._backend.export_conversation(conversation_id, kind)
-            path.write_text(text, encoding="utf-8")
+            self._backend.export_conversation(conversation_id, kind, path)
         except (OSError, ParleyError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self._show_message(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from desktop_app.cli import AnswerRecorder
 from desktop_app.core.errors import HistoryError
-from desktop_app.core.messages import MessageStatus, Role
+from desktop_app.core.messages import Message, MessageStatus, Role
 from desktop_app.storage.history import SqliteHistory
 
 
@@ -30,7 +30,7 @@ class TimedHistory(SqliteHistory):
 async def test_the_recorder_saves_a_stalled_answer_within_half_a_second(tmp_path: Path) -> None:
     with TimedHistory(tmp_path / "h.sqlite3") as history:
         recorder = AnswerRecorder(history, interval=0.5)
-        recorder.start("q", system="", provider="Test", model="m")
+        recorder.start(Message(Role.USER, "q"), system="", provider="Test", model="m")
         loop = asyncio.get_running_loop()
         started = loop.time()
         recorder.add("a")
@@ -60,7 +60,7 @@ async def test_the_recorder_saves_a_stalled_answer_within_half_a_second(tmp_path
 async def test_the_recorder_keeps_going_when_history_fails(tmp_path: Path) -> None:
     history = SqliteHistory(tmp_path / "h.sqlite3")
     recorder = AnswerRecorder(history, interval=0.5)
-    recorder.start("q", system="", provider="Test", model="m")
+    recorder.start(Message(Role.USER, "q"), system="", provider="Test", model="m")
     history.close()  # every later write fails
     recorder.add("text")
     recorder.finish(MessageStatus.COMPLETE)

@@ -31,7 +31,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     with pytest.raises(FileTooLargeError) as caught:
         prepare_file(path, AttachmentLimits(max_file_bytes=2_000))
     assert str(caught.value) == (
-        "huge.txt: is 2.5 KB; the limit for an attachment is 2 KB (Preferences → Attachments)"
+        "huge.txt: is 2.5 KB; the limit for an attachment is 2 KB (Preferences → Models → Attachments)"
     )
 
 
