@@ -145,14 +145,18 @@ class FileDrops(QObject):
 
 
 def file_filters() -> list[str]:
-    tr = QCoreApplication.translate
+    both = f"{_IMAGE_SUFFIXES} {_DOCUMENT_SUFFIXES}"
     return [
-        tr("AttachmentDialog", "Images and documents ({patterns})").format(
-            patterns=f"{_IMAGE_SUFFIXES} {_DOCUMENT_SUFFIXES}"
+        QCoreApplication.translate("AttachmentDialog", "Images and documents ({patterns})").format(
+            patterns=both
         ),
-        tr("AttachmentDialog", "Images ({patterns})").format(patterns=_IMAGE_SUFFIXES),
-        tr("AttachmentDialog", "Documents ({patterns})").format(patterns=_DOCUMENT_SUFFIXES),
-        tr("AttachmentDialog", "All files (*)"),
+        QCoreApplication.translate("AttachmentDialog", "Images ({patterns})").format(
+            patterns=_IMAGE_SUFFIXES
+        ),
+        QCoreApplication.translate("AttachmentDialog", "Documents ({patterns})").format(
+            patterns=_DOCUMENT_SUFFIXES
+        ),
+        QCoreApplication.translate("AttachmentDialog", "All files (*)"),
     ]
 
 

@@ -12,6 +12,16 @@
     </message>
 </context>
 <context>
+    <name>AttachmentChip</name>
+    <message numerus="yes">
+        <source>~%Ln token(s)</source>
+        <translation>
+            <numerusform>~%Ln token</numerusform>
+            <numerusform>~%Ln tokens</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message numerus="yes">
         <source>%n older message(s) were left out to fit the model&apos;s context.</source>
@@ -32,6 +42,16 @@
     </message>
 </context>
 <context>
+    <name>DocumentViewer</name>
+    <message numerus="yes">
+        <source>%n page(s)</source>
+        <translation>
+            <numerusform>%n page</numerusform>
+            <numerusform>%n pages</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ProfileForm</name>
     <message numerus="yes">
         <source>%n model(s) offered by the server.</source>
@@ -48,6 +68,13 @@
         <translation>
             <numerusform>Reasoning (%n word)</numerusform>
             <numerusform>Reasoning (%n words)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n page(s)</source>
+        <translation>
+            <numerusform>%n page</numerusform>
+            <numerusform>%n pages</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -58,6 +58,86 @@
     </message>
 </context>
 <context>
+    <name>AttachmentChip</name>
+    <message>
+        <source>Preparing…</source>
+        <translation>Подготовка…</translation>
+    </message>
+    <message>
+        <source>Cannot be attached</source>
+        <translation>Нельзя приложить</translation>
+    </message>
+    <message numerus="yes">
+        <source>~%Ln token(s)</source>
+        <translation>
+            <numerusform>~%Ln токен</numerusform>
+            <numerusform>~%Ln токена</numerusform>
+            <numerusform>~%Ln токенов</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Attachment {name}: {details}</source>
+        <translation>Вложение {name}: {details}</translation>
+    </message>
+    <message>
+        <source>Enter opens it · Delete removes it</source>
+        <translation>Enter — открыть · Delete — убрать</translation>
+    </message>
+    <message>
+        <source>Remove (Delete)</source>
+        <translation>Убрать (Delete)</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentDialog</name>
+    <message>
+        <source>Images and documents ({patterns})</source>
+        <translation>Изображения и документы ({patterns})</translation>
+    </message>
+    <message>
+        <source>Images ({patterns})</source>
+        <translation>Изображения ({patterns})</translation>
+    </message>
+    <message>
+        <source>Documents ({patterns})</source>
+        <translation>Документы ({patterns})</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Все файлы (*)</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>Приложить файлы</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentSend</name>
+    <message>
+        <source>Remove {names} to send.</source>
+        <translation>Чтобы отправить, уберите {names}.</translation>
+    </message>
+</context>
+<context>
+    <name>BudgetQuestion</name>
+    <message>
+        <source>Message too long for the model</source>
+        <translation>Сообщение слишком длинное для модели</translation>
+    </message>
+    <message>
+        <source>This message is about {tokens} tokens; the model&apos;s context leaves room for {limit}. Cut the documents to fit, or cancel?</source>
+        <translation>В этом сообщении около {tokens} токенов, а контекст модели вмещает {limit}. Обрезать документы, чтобы поместились, или отменить?</translation>
+    </message>
+    <message>
+        <source>A cut document says where it was cut, so the model knows text is missing.</source>
+        <translation>Обрезанный документ помечен местом обреза, так что модель знает, что текст неполный.</translation>
+    </message>
+    <message>
+        <source>Cut to fit</source>
+        <translation>Обрезать</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message numerus="yes">
         <source>%n older message(s) were left out to fit the model&apos;s context.</source>
@@ -72,6 +152,22 @@
         <translation>Что-то пошло не так: {reason}</translation>
     </message>
     <message>
+        <source>An earlier message&apos;s attachments could not be read: {error}</source>
+        <translation>Не удалось прочитать вложения одного из прежних сообщений: {error}</translation>
+    </message>
+    <message>
+        <source>{model} does not take images: they were sent as their names.</source>
+        <translation>{model} не принимает изображения: вместо них отправлены их имена.</translation>
+    </message>
+    <message>
+        <source>This model</source>
+        <translation>Эта модель</translation>
+    </message>
+    <message>
+        <source>Pick a vision model to send images.</source>
+        <translation>Чтобы отправлять изображения, выберите модель, которая их понимает.</translation>
+    </message>
+    <message>
         <source>The answer reached the maximum length set for this conversation.</source>
         <translation>Ответ достиг максимальной длины, заданной для этого чата.</translation>
     </message>
@@ -79,12 +175,36 @@
 <context>
     <name>Composer</name>
     <message>
+        <source>Waiting for attachments…</source>
+        <translation>Ждём вложения…</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>Подготовка…</translation>
+    </message>
+    <message>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
+        <source>Sends once the attachments are ready</source>
+        <translation>Отправится, как только вложения будут готовы</translation>
+    </message>
+    <message>
         <source>Stop</source>
         <translation>Остановить</translation>
+    </message>
+    <message>
+        <source>Attach files (Ctrl+U)</source>
+        <translation>Приложить файлы (Ctrl+U)</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>Приложить файлы</translation>
+    </message>
+    <message>
+        <source>Attach files…</source>
+        <translation>Приложить файлы…</translation>
     </message>
     <message>
         <source>Stop the answer (Esc)</source>
@@ -288,6 +408,32 @@
     <message>
         <source>(no text)</source>
         <translation>(без текста)</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentViewer</name>
+    <message numerus="yes">
+        <source>%n page(s)</source>
+        <translation>
+            <numerusform>%n страница</numerusform>
+            <numerusform>%n страницы</numerusform>
+            <numerusform>%n страниц</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{count} characters</source>
+        <translation>символов: {count}</translation>
+    </message>
+    <message>
+        <source>Text extracted from {name}</source>
+        <translation>Текст, извлечённый из {name}</translation>
+    </message>
+</context>
+<context>
+    <name>DropHighlight</name>
+    <message>
+        <source>Drop files to attach</source>
+        <translation>Отпустите файлы, чтобы приложить их</translation>
     </message>
 </context>
 <context>
@@ -501,6 +647,13 @@
     <message>
         <source>{shortcut} could not be grabbed (X error {code}).</source>
         <translation>Не удалось перехватить {shortcut} (ошибка X {code}).</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <source>Image {name}, {width} × {height} pixels</source>
+        <translation>Изображение {name}, {width} × {height} пикселей</translation>
     </message>
 </context>
 <context>
@@ -1062,6 +1215,14 @@
 <context>
     <name>QuickPrompt</name>
     <message>
+        <source>Preparing attachments… Enter sends once they are ready.</source>
+        <translation>Вложения готовятся… Enter отправит, когда они будут готовы.</translation>
+    </message>
+    <message>
+        <source>Not sent: the message is too long for the model.</source>
+        <translation>Не отправлено: сообщение слишком длинное для модели.</translation>
+    </message>
+    <message>
         <source>Answer copied.</source>
         <translation>Ответ скопирован.</translation>
     </message>
@@ -1096,6 +1257,14 @@
     <message>
         <source>Continue this conversation in the main window</source>
         <translation>Продолжить этот чат в главном окне</translation>
+    </message>
+    <message>
+        <source>Attach files (or paste or drop them here)</source>
+        <translation>Приложить файлы (или вставьте либо перетащите их сюда)</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>Приложить файлы</translation>
     </message>
 </context>
 <context>
@@ -1219,12 +1388,24 @@
         <source>Interrupted: Parley closed before the answer finished.</source>
         <translation>Прервано: Parley закрылся до завершения ответа.</translation>
     </message>
+    <message>
+        <source>This attachment could not be read from the history.</source>
+        <translation>Это вложение не удалось прочитать из истории.</translation>
+    </message>
     <message numerus="yes">
         <source>Reasoning (%n word(s))</source>
         <translation>
             <numerusform>Рассуждения (%n слово)</numerusform>
             <numerusform>Рассуждения (%n слова)</numerusform>
             <numerusform>Рассуждения (%n слов)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n page(s)</source>
+        <translation>
+            <numerusform>%n страница</numerusform>
+            <numerusform>%n страницы</numerusform>
+            <numerusform>%n страниц</numerusform>
         </translation>
     </message>
     <message numerus="yes">
