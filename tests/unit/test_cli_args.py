@@ -38,6 +38,7 @@ def test_ask_defaults() -> None:
         "timeout": None,
         "proxy": None,
         "no_proxy": False,
+        "attach": [],
         "no_save": False,
         "prompt": "hello",
     }
@@ -135,3 +136,8 @@ def test_ask_cannot_be_mixed_with_other_modes(capsys: pytest.CaptureFixture[str]
 def test_an_empty_prompt_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "   "]) == EXIT_USAGE
     assert capsys.readouterr().err == "parley: error: the prompt is empty (see parley ask --help)\n"
+
+
+def test_attach_is_repeatable_and_keeps_the_order() -> None:
+    parsed = parse("ask", "--attach", "a.png", "--attach", "notes.pdf", "what is this?")
+    assert parsed["attach"] == [Path("a.png"), Path("notes.pdf")]
