@@ -21,8 +21,7 @@ from desktop_app.ui.markdown import renderer_key
 
 def entry_for(row: MessageRow, attachments: HistoryAttachments | None = None) -> ChatEntry:
     cached = row.rendered_html if row.rendered_key == renderer_key() else None
-    refs = getattr(row, "attachments", ())  # references to stored attachments (no bytes)
-    shown = attachments.shown(refs) if attachments is not None and refs else ()
+    shown = attachments.shown(row.attachments) if attachments is not None and row.attachments else ()
     return ChatEntry(
         row.role, row.content, cached, row.status, row.reasoning, message_id=row.id, attachments=shown
     )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
 
 from desktop_app.core.attachments import DocumentPart, ImagePart, Part
+from desktop_app.core.history_types import AttachmentKind, AttachmentRef
 
 THUMBNAIL_PX = 240  # the longest side of an image shown in the conversation
 
@@ -53,37 +54,33 @@ def _shown_part(part: Part) -> ShownAttachment:
     return ShownAttachment(part.name, image=False, pages=part.pages, part=lambda: part)
 
 
-class HistoryAttachments:
-    """Stored attachments through the workspace: `thumbnail(key)` and `attachment_part(key)`.
-    (Until the workspace offers them, a message from history shows its attachments' names.)"""
+class StoredAttachments(Protocol):
+    """What the workspace offers of stored attachments (`ChatWorkspace`)."""
 
-    def __init__(self, workspace: object) -> None:
+    def thumbnail(self, key: str) -> bytes | None: ...
+
+    def attachment_part(self, key: str) -> Part | None: ...
+
+
+class HistoryAttachments:
+    """Stored attachments through the workspace: read when the transcript shows or opens them."""
+
+    def __init__(self, workspace: StoredAttachments) -> None:
         self._workspace = workspace
 
-    def thumbnail(self, key: str) -> bytes | None:
-        read = getattr(self._workspace, "thumbnail", None)
-        return read(key) if read is not None else None
-
-    def part(self, key: str) -> Part | None:
-        read = getattr(self._workspace, "attachment_part", None)
-        return read(key) if read is not None else None
-
-    def shown(self, refs: Iterable[Any]) -> tuple[ShownAttachment, ...]:
+    def shown(self, refs: Iterable[AttachmentRef]) -> tuple[ShownAttachment, ...]:
         """`MessageRow.attachments` (references without bytes) as the transcript shows them."""
         return tuple(self._shown_ref(ref) for ref in refs)
 
-    def _shown_ref(self, ref: Any) -> ShownAttachment:
-        key = ref.key
-        mime = str(getattr(ref, "mime", "") or "")
-        image = str(getattr(ref, "kind", "")) == "image" or mime.startswith("image/")
-        width, height = getattr(ref, "width", None), getattr(ref, "height", None)
+    def _shown_ref(self, ref: AttachmentRef) -> ShownAttachment:
+        key, store = ref.key, self._workspace
         return ShownAttachment(
-            str(ref.name),
-            image=image,
-            pages=getattr(ref, "pages", None),
-            size=QSize(width, height) if width and height else None,
-            thumbnail=lambda: self.thumbnail(key),
-            part=lambda: self.part(key),
+            ref.name,
+            image=ref.kind is AttachmentKind.IMAGE,
+            pages=ref.pages,
+            size=QSize(ref.width, ref.height) if ref.width and ref.height else None,
+            thumbnail=lambda: store.thumbnail(key),
+            part=lambda: store.attachment_part(key),
         )
 
 

@@ -350,3 +350,36 @@ def test_files_dropped_on_the_quick_prompt_are_attached_and_sent(
     assert text == "Read this"
     assert [p.name for p in parts] == ["notes.txt"]
     qtbot.waitUntil(lambda: not quick.chips.chips(), timeout=WAIT_MS)
+
+
+def test_attachments_sent_for_real_show_again_when_the_conversation_is_opened_from_history(
+    qtbot: QtBot, window: MainWindow, api: ChatAPI, files: dict[str, Path]
+) -> None:
+    composer = window.composer
+    composer.edit.insertFromMimeData(file_mime(files["png"], files["text"]))
+    qtbot.waitUntil(lambda: ready(window, 2), timeout=WAIT_MS)
+    qtbot.keyClicks(composer.edit, "Describe these")
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Quick answer!" in window.chat_view.browser.toPlainText(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.conversations.is_streaming(), timeout=WAIT_MS)
+    assert len(window.chat_view.attachment_links()) == 2  # shown from the parts just sent
+    content = api.chats()[-1]["messages"][-1]["content"]
+    assert any(p.get("type") == "image_url" for p in content)
+    conversation = window.conversations.current
+    assert conversation is not None
+
+    window.conversations.new_chat()
+    window.conversations.open(conversation)
+    view = window.chat_view
+    links = view.attachment_links()
+    assert len(links) == 2
+    assert "notes.txt" in view.browser.toPlainText()
+    view._on_anchor(QUrl(links[0]))
+    viewer = view.viewer
+    assert isinstance(viewer, ImageViewer)
+    assert (viewer.image.width(), viewer.image.height()) == (320, 200)
+    viewer.reject()
+    view._on_anchor(QUrl(links[1]))
+    assert isinstance(view.viewer, DocumentViewer)
+    assert "Bring the slides." in view.viewer.text.toPlainText()
+    view.viewer.reject()
