@@ -89,7 +89,7 @@ class FlowLayout(QLayout):
     def minimumSize(self) -> QSize:  # noqa: N802 - Qt's name
         size = QSize()
         for item in self._items:
-            size = size.expandedTo(item.minimumSize())
+            size = size.expandedTo(item.minimumSize())  # (the height comes from heightForWidth)
         margins = self.contentsMargins()
         return size.grownBy(QMargins(margins.left(), margins.top(), margins.right(), margins.bottom()))
 
@@ -101,6 +101,8 @@ class FlowLayout(QLayout):
             if item.isEmpty():
                 continue
             hint = item.sizeHint()
+            if item.hasHeightForWidth():  # a chip's wrapped error line makes it taller
+                hint.setHeight(max(hint.height(), item.heightForWidth(hint.width())))
             if x > area.x() and x + hint.width() > area.right() + 1:
                 x, y, line = area.x(), y + line + self._spacing, 0
             if move:
@@ -183,6 +185,7 @@ class AttachmentChip(QFrame):
             self.progress.setValue(min(draft.done, draft.total))
         self.error.setVisible(failed)
         self.error.setText(draft.error)
+        self.details.setVisible(not failed)  # the error line says it
         self.details.setText(self._details())
         self._update_picture()
         self.setAccessibleName(self._accessible_name())
