@@ -32,6 +32,7 @@ from desktop_app.core.preferences import Preferences, ProviderProfile, ProxyMode
 from desktop_app.core.provider_kinds import ProviderKind
 from desktop_app.i18n import format_integer
 from desktop_app.storage.settings import Keys, proxy_url_for
+from desktop_app.ui.attachment_input import LastFolder
 from desktop_app.ui.markdown import renderer_key
 from desktop_app.ui.preferences import PreferencesBackend
 from desktop_app.ui.theme import Appearance
@@ -159,6 +160,14 @@ class GuiServices:
         return [
             detected_server(found) for found in await discover_local_servers(ports=discovery_ports(ports))
         ]
+
+    def remember_folder(self, folder: str) -> None:
+        """Where files were last attached from, for the next Attach dialog (a nicety: a settings
+        file that cannot be written only loses it)."""
+        try:
+            self.services.settings.set(Keys.ATTACH_FOLDER, folder)
+        except ParleyError as exc:
+            log.info("Could not remember the attach folder: %s", exc)
 
     def tray_notice_shown(self) -> bool:
         return self.services.settings.get(Keys.TRAY_NOTICE_SHOWN)
@@ -321,4 +330,5 @@ def window_backend(
         diagnostics=gui.diagnostics,
         local_server=local,
         desktop=desktop or DesktopBackend(),
+        last_folder=LastFolder(lambda: services.settings.get(Keys.ATTACH_FOLDER), gui.remember_folder),
     )

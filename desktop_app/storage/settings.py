@@ -158,6 +158,7 @@ class Keys:
     # Attachments: the largest file accepted, and the longest side images are downscaled to.
     ATTACHMENT_MAX_MB = int_key("attachments/max_file_mb", _DEFAULTS.attachment_max_mb, 1, 2048)
     IMAGE_MAX_SIDE = int_key("attachments/image_max_side", _DEFAULTS.image_max_side, 256, 8192)
+    ATTACH_FOLDER = text_key("attachments/last_folder", "")  # where the Attach dialog opens
 
     WINDOW_GEOMETRY = bytes_key("window/geometry")
     SPLITTER_STATE = bytes_key("window/splitter")

@@ -332,6 +332,8 @@ class MainWindow(QMainWindow):
         if dialog is None:
             from desktop_app.ui.preferences import PreferencesDialog
 
+            # Models the app settled meanwhile (a server refused a model's images) show as such.
+            self._prefs = dataclasses.replace(self._prefs, models=self._backend.settings.load().models)
             dialog = PreferencesDialog(self._prefs, self._backend.preferences, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.applied.connect(self.apply_preferences)

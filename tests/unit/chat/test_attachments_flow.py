@@ -242,3 +242,19 @@ def test_a_server_that_refuses_images_gets_their_names_and_the_model_is_remember
     # Remembered: the next request with an image goes as text at once, and after a restart too.
     assert dict(services.vision_overrides) == {"small-model": False}
     assert services.settings.model_settings()["small-model"] == ModelSetting(takes_images=False)
+
+
+def test_the_attach_folder_is_kept_in_the_settings_for_the_next_start(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, services: Services, tmp_path: Path
+) -> None:
+    gui = GuiServices(services)
+    first = window_backend(gui, None, None)
+    try:
+        first.last_folder.set(str(tmp_path))
+    finally:
+        run(qtbot, qloop, first.workspace.aclose())
+    again = window_backend(GuiServices(services), None, None)
+    try:
+        assert again.last_folder.get() == str(tmp_path)
+    finally:
+        run(qtbot, qloop, again.workspace.aclose())
