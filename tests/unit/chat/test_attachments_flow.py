@@ -18,27 +18,18 @@ from desktop_app.attachments import AttachmentLimits
 from desktop_app.chat.budget import check_budget, cut_to_fit
 from desktop_app.chat.drafts import DraftAttachments, DraftState
 from desktop_app.chat.workspace import AnswerFinished, ChatWorkspace, MessageAdded
-from desktop_app.compose import Services, build_services
+from desktop_app.compose import Services
 from desktop_app.core.attachments import DocumentPart, ImagePart
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.preferences import ModelSetting
 from desktop_app.gui_services import GuiServices, window_backend
-from tests.support.desktop import ChatAPI, MemorySecrets
+from tests.support.desktop import ChatAPI
 from tests.support.qt import WAIT_MS, run
 
 
 def make_png(path: Path, size: tuple[int, int] = (8, 6)) -> Path:
     Image.new("RGB", size, (20, 120, 220)).save(path, format="PNG")
     return path
-
-
-@pytest.fixture
-def services(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[Services]:
-    built = run(qtbot, qloop, build_services(tmp_path / "data", secrets=MemorySecrets(), env={}))
-    try:
-        yield built
-    finally:
-        run(qtbot, qloop, GuiServices(built).aclose())
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -15,10 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.chat.active_provider import ActiveProvider
 from desktop_app.chat.workspace import AnswerFinished, ChatWorkspace, MessageAdded
-from desktop_app.compose import Services, build_services
+from desktop_app.compose import Services
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.gui_services import GuiServices
-from tests.support.desktop import ChatAPI, MemorySecrets
+from tests.support.desktop import ChatAPI
 from tests.support.qt import WAIT_MS, run
 
 ANSWER = "Quick answer!"
@@ -39,15 +38,6 @@ class Recorder:
 
     def _current_changed(self) -> None:
         self.current_changes += 1
-
-
-@pytest.fixture
-def services(qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[Services]:
-    built = run(qtbot, qloop, build_services(tmp_path, secrets=MemorySecrets(), env={}))
-    try:
-        yield built
-    finally:
-        run(qtbot, qloop, GuiServices(built).aclose())
 
 
 @pytest.fixture
