@@ -9,7 +9,10 @@ Exit 0 when nothing failed. An unavailable keychain is a warning, not a failure:
 without one (it only cannot save API keys). Everything written goes to a temporary folder
 (inside `--data-dir` when given) that is removed afterwards; the user's own settings, history
 and keychain are only read, never changed. Made for packaged builds: it proves the bundle
-has its Qt plugins, SSL, SQLite with FTS5, resources and the asyncio/Qt event loop.
+has its Qt plugins, SSL, SQLite with FTS5, resources, the asyncio/Qt event loop, and what
+attachments need (Pillow's codecs, pypdf, PDFium, openpyxl, charset-normalizer): files made
+here are prepared as the app prepares them. The attachment libraries are imported inside their
+checks, so a bundle that lacks one reports a FAIL line instead of stopping the selftest.
 
 `selftest_gui.py` makes the QApplication, adds the checks that need widgets (a widget grabbed,
 the icons drawn) and decides the order; this module imports no widgets (the layers contract in
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import socket
@@ -66,6 +70,18 @@ CA_FILES: Final = (
     "/etc/ssl/cert.pem",
     "/etc/ssl/ca-bundle.pem",
 )
+# Attachments: the image formats Pillow must read (name, suffix, the MIME type sent after
+# re-encoding), the text of the one-page PDF, and a text file only an encoding guess can read.
+ATTACH_IMAGES: Final = (
+    ("PNG", ".png", "image/png"),
+    ("JPEG", ".jpg", "image/jpeg"),
+    ("WEBP", ".webp", "image/png"),
+    ("GIF", ".gif", "image/png"),
+)
+ATTACH_IMAGE_SIZE: Final = (64, 48)
+ATTACH_PDF_TEXT: Final = "Parley selftest PDF"
+ATTACH_TEXT: Final = "Съешь же ещё этих мягких французских булок, да выпей чаю.\n"
+ATTACH_TEXT_ENCODING: Final = "cp1251"
 # Qt plugins each OS needs: folder → plugin names (file names without "lib" and suffix).
 REQUIRED_PLUGINS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "linux": {
@@ -294,6 +310,130 @@ async def check_paths(data_dir: Path | None) -> str:
     if paths.config_dir == paths.data_dir:
         return f"everything in {paths.data_dir}"
     return f"settings in {paths.config_dir}, history in {paths.data_dir}"
+
+
+# Attachments are prepared on a worker thread, as the app and `parley ask --attach` do.
+
+
+async def check_attach_images(scratch: Scratch) -> str:
+    import PIL
+    from PIL import Image
+
+    from desktop_app.attachments import prepare_file
+    from desktop_app.core.attachments import ImagePart
+
+    folder = scratch.folder("attach-images")
+    done = []
+    for pillow_format, suffix, mime in ATTACH_IMAGES:
+        path = folder / f"selftest{suffix}"
+        image = Image.new("RGB", ATTACH_IMAGE_SIZE, (40, 120, 200))
+        image.paste((250, 200, 20), (0, 0, ATTACH_IMAGE_SIZE[0] // 2, ATTACH_IMAGE_SIZE[1]))
+        try:
+            image.save(path, format=pillow_format)
+        except (KeyError, OSError) as exc:  # KeyError: no encoder registered under that name
+            detail = f"{type(exc).__name__}: {exc}"
+            raise CheckFailedError(f"Pillow cannot write {pillow_format}: {detail}") from None
+        prepared = await asyncio.to_thread(prepare_file, path)
+        part = prepared.part
+        if not isinstance(part, ImagePart):
+            raise CheckFailedError(f"{path.name} was prepared as {type(part).__name__}, not an image")
+        if (part.mime, (part.width, part.height)) != (mime, ATTACH_IMAGE_SIZE):
+            raise CheckFailedError(
+                f"{path.name} became {part.mime} {part.width}x{part.height}, "
+                f"not {mime} {ATTACH_IMAGE_SIZE[0]}x{ATTACH_IMAGE_SIZE[1]}"
+            )
+        with Image.open(io.BytesIO(part.data)) as encoded:
+            encoded.load()
+        done.append(pillow_format)
+    return f"Pillow {PIL.__version__}: {', '.join(done)} written, prepared and re-encoded"
+
+
+def write_one_page_pdf(path: Path, text: str) -> None:
+    """A one-page PDF showing `text` (ASCII) in Helvetica, written byte by byte."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("ascii")
+    content = b"BT /F1 24 Tf 72 700 Td (" + escaped + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    path.write_bytes(out.getvalue())
+
+
+async def check_attach_pdf(scratch: Scratch) -> str:
+    import pypdf
+    import pypdfium2.version  # reads the version.json files both pypdfium2 packages ship
+
+    from desktop_app.attachments import prepare_file, render_pdf_pages
+    from desktop_app.core.attachments import DocumentPart
+
+    path = scratch.folder("attach-pdf") / "selftest.pdf"
+    write_one_page_pdf(path, ATTACH_PDF_TEXT)
+    prepared = await asyncio.to_thread(prepare_file, path)
+    part = prepared.part
+    if not isinstance(part, DocumentPart) or part.pages != 1:
+        raise CheckFailedError(f"the one-page PDF was prepared as {part!r:.120}")
+    if ATTACH_PDF_TEXT not in part.text or prepared.textless_pages:
+        raise CheckFailedError(f"expected the text {ATTACH_PDF_TEXT!r}, read {part.text!r:.120}")
+    (page,) = await asyncio.to_thread(render_pdf_pages, path, [1])
+    if page.mime != "image/png" or not page.data.startswith(b"\x89PNG") or min(page.width, page.height) < 1:
+        raise CheckFailedError(f"rendering page 1 gave {page.mime} {page.width}x{page.height}")
+    pdfium, wrapper = pypdfium2.version.PDFIUM_INFO.tag, pypdfium2.version.PYPDFIUM_INFO.version
+    return (
+        f"pypdf {pypdf.__version__}: 1 page, its text read; pypdfium2 {wrapper} (PDFium {pdfium}): "
+        f"page 1 rendered as a {page.width}x{page.height} PNG"
+    )
+
+
+async def check_attach_xlsx(scratch: Scratch) -> str:
+    import openpyxl
+
+    from desktop_app.attachments import prepare_file
+
+    path = scratch.folder("attach-xlsx") / "selftest.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Selftest"
+    sheet.append(["name", "count"])
+    sheet.append(["Привет", 42])
+    workbook.save(path)
+    prepared = await asyncio.to_thread(prepare_file, path)
+    text = getattr(prepared.part, "text", "")
+    expected = ("## Sheet: Selftest", "Привет", "42")
+    if not all(piece in text for piece in expected):
+        raise CheckFailedError(f"expected a table with {', '.join(expected)}; got {text!r:.120}")
+    return f"openpyxl {openpyxl.__version__}: a workbook written, its sheet read as a table"
+
+
+async def check_attach_text(scratch: Scratch) -> str:
+    import charset_normalizer
+    import charset_normalizer.md
+
+    from desktop_app.attachments import prepare_file
+
+    path = scratch.folder("attach-text") / "selftest.txt"
+    path.write_bytes(ATTACH_TEXT.encode(ATTACH_TEXT_ENCODING))
+    prepared = await asyncio.to_thread(prepare_file, path)
+    text = getattr(prepared.part, "text", "")
+    if text != ATTACH_TEXT:
+        raise CheckFailedError(f"read {text!r:.80} ({'; '.join(prepared.notes)})")
+    compiled = not str(getattr(charset_normalizer.md, "__file__", "")).endswith((".py", ".pyc"))
+    speed = "compiled" if compiled else "pure Python"
+    version = charset_normalizer.__version__
+    return f"charset-normalizer {version} ({speed}): {ATTACH_TEXT_ENCODING} text recognised"
 
 
 # --- running them --------------------------------------------------------------------------------

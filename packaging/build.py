@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Final
 
+from bundle_contents import size_problem
 from installers import (
     PackagingError,
     add_desktop_integration,
@@ -103,7 +104,11 @@ def build(*, clean: bool, bundle_only: bool) -> None:
     run_pyinstaller(clean)
     bundle = DIST / (f"{APP_NAME}.app" if os_name == "macos" else APP_NAME)
     bundle_seconds = time.monotonic() - started
-    say(f"bundle {bundle}: {megabytes(tree_size(bundle))} unpacked ({bundle_seconds:.0f} s)")
+    size = tree_size(bundle)
+    say(f"bundle {bundle}: {megabytes(size)} unpacked ({bundle_seconds:.0f} s)")
+    problem = size_problem(os_name, size)
+    if problem is not None:
+        raise PackagingError(problem)
     if not bundle_only:
         result = package(project, icons, os_name)
         say(f"{result.name}: {megabytes(result.stat().st_size)}")

@@ -71,6 +71,29 @@ DROPPED_FILES: Final = frozenset(
     {"opengl32sw.dll", "libfontconfig.so.1", "libfreetype.so.6", "libdbus-1.so.3"}
 )
 
+# Python modules left out of the analysis (and with them the libraries their extensions link).
+# Pillow's image plugins all come along (PyInstaller's Pillow hook imports every *ImagePlugin),
+# so its optional extensions are named here; their Python wrappers stay and fail softly (AVIF
+# files are refused as "AVIF support not installed", ImageFont raises when used).
+UNUSED_PYTHON_MODULES: Final = (
+    "tkinter",
+    "PIL._avif",  # AVIF decoding: libavif, 4.9 MB
+    "PIL._imagingft",  # drawing text (FreeType, HarfBuzz, Brotli, libpng: 2.9 MB); nothing draws text
+    "PIL._imagingtk",  # Tk
+    "PIL.ImageTk",
+    "PIL.ImageQt",  # Parley's widgets load images with Qt itself
+    # Optional speed-ups of pypdfium2, openpyxl and pypdf that would come along if the build
+    # environment had them; pypdf's encryption uses `cryptography`, bundled for the keychain.
+    "numpy",
+    "pandas",
+    "lxml",
+    "Crypto",
+    "Cryptodome",
+)
+# The largest unpacked bundle accepted, per OS (decimal MB, as build.py prints sizes). Issue 14:
+# the Linux bundle stays at or under 160 MB; build.py fails past it.
+MAX_UNPACKED_BYTES: Final[Mapping[str, int]] = {"linux": 160_000_000}
+
 _PYSIDE_IMPORT = re.compile(r"\bPySide6\.Qt(\w+)|\bfrom\s+PySide6\s+import\s+([\w\s,()]+)")
 _QT_LIB_PATTERNS: Final = (
     re.compile(r"(?:^|/)libQt6(\w+?)\.so(?:\.\d+)*$"),  # Linux
@@ -161,6 +184,17 @@ class BundlePolicy:
             return extension.group(1) in self.qt_modules
         module = qt_module_of_library(path)
         return module is None or module in self.qt_modules
+
+
+def size_problem(os_name: str, unpacked_bytes: int) -> str | None:
+    """Why a bundle of `unpacked_bytes` is too large for `os_name`, or None when it fits."""
+    limit = MAX_UNPACKED_BYTES.get(os_name)
+    if limit is None or unpacked_bytes <= limit:
+        return None
+    return (
+        f"the bundle is {unpacked_bytes / 1e6:.1f} MB unpacked, over the {limit / 1e6:.0f} MB limit "
+        f"for {os_name} (packaging/bundle_contents.py); see what it holds with `du -sh dist/*/_internal/*`"
+    )
 
 
 def elf_needed(data: bytes) -> list[str]:

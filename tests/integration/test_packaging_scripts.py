@@ -129,6 +129,65 @@ def test_unused_bindings_are_excluded_from_the_analysis(contents: ModuleType) ->
     assert excluded == ["PySide6.QtQml", "PySide6.QtQuick"]
 
 
+def test_a_bundle_over_the_size_limit_is_reported(contents: ModuleType) -> None:
+    assert contents.MAX_UNPACKED_BYTES["linux"] == 160_000_000  # issue 14
+    assert contents.size_problem("linux", 160_000_000) is None
+    assert contents.size_problem("windows", 500_000_000) is None  # no limit set there
+
+    problem = contents.size_problem("linux", 163_900_000)
+
+    assert problem.startswith("the bundle is 163.9 MB unpacked, over the 160 MB limit for linux")
+
+
+PILLOW_LEFT_OUT_CHECK = """
+import sys
+from pathlib import Path
+
+for name in sys.argv[2:]:
+    sys.modules[name] = None  # what a bundle without these modules sees: ImportError
+from PIL import Image
+
+from desktop_app.attachments import UnreadableFileError, prepare_file
+
+folder = Path(sys.argv[1])
+for fmt, suffix in (("PNG", ".png"), ("JPEG", ".jpg"), ("WEBP", ".webp"), ("GIF", ".gif")):
+    Image.new("RGB", (20, 10), (200, 30, 30)).save(folder / f"a{suffix}", format=fmt)
+    part = prepare_file(folder / f"a{suffix}").part
+    print(fmt, part.mime, part.width, part.height)
+avif = folder / "a.avif"
+avif.write_bytes(b"\\x00\\x00\\x00\\x1cftypavif\\x00\\x00\\x00\\x00avifmif1miaf" + bytes(64))
+try:
+    prepare_file(avif)
+except UnreadableFileError as exc:
+    print("AVIF refused:", exc)
+"""
+
+
+def test_attachments_work_without_the_pillow_modules_the_bundle_leaves_out(
+    contents: ModuleType, tmp_path: Path
+) -> None:
+    left_out = [name for name in contents.UNUSED_PYTHON_MODULES if name.startswith("PIL.")]
+    assert {"PIL._avif", "PIL._imagingft", "PIL._imagingtk"} <= set(left_out)
+
+    child = subprocess.run(
+        [sys.executable, "-c", PILLOW_LEFT_OUT_CHECK, str(tmp_path), *left_out],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert child.returncode == 0, child.stderr
+    lines = child.stdout.splitlines()
+    assert lines[:4] == [
+        "PNG image/png 20 10",
+        "JPEG image/jpeg 20 10",
+        "WEBP image/png 20 10",
+        "GIF image/png 20 10",
+    ]
+    assert lines[4].startswith("AVIF refused: a.avif: could not be read as an image")
+
+
 def test_libraries_only_dropped_files_needed_are_left_out(contents: ModuleType) -> None:
     links = {
         "plugins/gtk3.so": ["libgtk.so", "libQt6Gui.so.6"],

@@ -20,8 +20,10 @@ from desktop_app import selftest
 REPO = Path(__file__).resolve().parents[2]
 CHECKS = (
     "qt", "plugins", "loop", "http", "tls", "settings", "history",
+    "attach-image", "attach-pdf", "attach-xlsx", "attach-text",
     "keychain", "icons", "translations", "paths",
 )  # fmt: skip
+SCRATCH_CHECKS = {"settings", "history", "attach-image", "attach-pdf", "attach-xlsx", "attach-text"}
 LINE = re.compile(r"^(ok|warn|FAIL) +(\S+) +(.+)$")
 
 
@@ -85,6 +87,11 @@ def test_everything_passes_and_a_missing_keychain_is_only_a_warning(tmp_path: Pa
     assert found["http"][1].startswith("aiohttp ")
     assert "Yqcloud stream from 127.0.0.1:" in found["http"][1]
     assert found["paths"][1] == f"everything in {tmp_path}"
+    assert found["attach-image"][1].endswith(": PNG, JPEG, WEBP, GIF written, prepared and re-encoded")
+    assert found["attach-pdf"][1].startswith("pypdf ")
+    assert "page 1 rendered as a 1275x1651 PNG" in found["attach-pdf"][1]  # 612x792 pt at 150 dpi
+    assert found["attach-xlsx"][1].startswith("openpyxl ")
+    assert found["attach-text"][1].endswith("cp1251 text recognised")
     assert out.splitlines()[-1] == "all checks passed"
     assert child.returncode == 0
     assert "Traceback" not in err
@@ -120,10 +127,10 @@ def test_an_unwritable_data_dir_fails_those_checks_in_one_line_each(tmp_path: Pa
 
     found = results(out)
     failed = {name for name, (status, _) in found.items() if status == "FAIL"}
-    assert failed == {"settings", "history"}
+    assert failed == SCRATCH_CHECKS
     expected = f"cannot make a temporary folder in {not_a_folder}: File exists"
-    assert found["settings"] == found["history"] == ("FAIL", expected)
-    assert out.splitlines()[-1] == "2 of 11 checks failed"
+    assert {found[name] for name in SCRATCH_CHECKS} == {("FAIL", expected)}
+    assert out.splitlines()[-1] == f"{len(SCRATCH_CHECKS)} of {len(CHECKS)} checks failed"
     assert child.returncode == 1
     assert "Traceback" not in err
 
@@ -183,3 +190,26 @@ async def test_the_http_check_fails_when_the_stream_is_not_what_was_sent(
     result = await selftest._run_one("http", selftest.check_http)
 
     assert result.line() == "FAIL http          expected 'something else', got 'Parley selftest: Привет'"
+
+
+async def test_an_image_prepared_wrongly_fails_the_attachment_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(selftest, "ATTACH_IMAGES", (("WEBP", ".webp", "image/webp"),))
+    scratch = selftest.Scratch(tmp_path)
+    try:
+        result = await selftest._run_one("attach-image", lambda: selftest.check_attach_images(scratch))
+    finally:
+        scratch.cleanup()
+
+    assert result.line() == "FAIL attach-image  selftest.webp became image/png 64x48, not image/webp 64x48"
+
+
+async def test_the_one_page_pdf_is_read_and_rendered(tmp_path: Path) -> None:
+    scratch = selftest.Scratch(tmp_path)
+    try:
+        detail = await selftest.check_attach_pdf(scratch)
+    finally:
+        scratch.cleanup()
+
+    assert detail.endswith("page 1 rendered as a 1275x1651 PNG")
