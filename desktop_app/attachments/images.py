@@ -23,7 +23,7 @@ from desktop_app.core.attachments import ImagePart
 
 JPEG_QUALITY = 88
 # What Pillow may open (by content). JPEG covers MPO (multi-picture JPEGs from cameras).
-FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 _JPEG_LIKE = frozenset({"JPEG", "MPO"})
 _ORIENTATION = 0x0112
 

@@ -112,6 +112,11 @@ def test_an_empty_file_says_so(tmp_path: Path) -> None:
             b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
             "photo.heic: HEIC images are not supported — export it as JPEG or PNG",
         ),
+        (
+            "photo.avif",
+            b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1",
+            "photo.avif: AVIF images are not supported — export it as JPEG or PNG",
+        ),
         ("fake.pdf", b"just words\n", "fake.pdf: does not look like a PDF file inside (damaged?)"),
     ],
 )
