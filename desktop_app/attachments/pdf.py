@@ -15,13 +15,16 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pypdf
-import pypdfium2
 
 from desktop_app.attachments.errors import UnreadableFileError
 from desktop_app.attachments.limits import AttachmentLimits, CancelFlag, Progress, Steps
 from desktop_app.core.attachments import ImagePart
+
+if TYPE_CHECKING:
+    import pypdfium2
 
 # Render at most this resolution (a page is text: more dots do not help a model read it).
 MAX_RENDER_DPI = 150
@@ -112,6 +115,8 @@ def render_pdf_pages(
 ) -> tuple[ImagePart, ...]:
     """Render the given 1-based pages to PNG images, the longest side at most
     `limits.max_image_side` pixels and at most 150 dpi, named "<file> — page N.png"."""
+    import pypdfium2  # here: a PDFium that cannot load breaks rendering only, not every attachment
+
     name = path.name
     steps = Steps(name, progress, cancel)
     images: list[ImagePart] = []
