@@ -6,6 +6,11 @@ workspace's worker thread (`attachments.prepare_file`: text extracted, images or
 downscaled and stripped), with progress and cancellation. A file that cannot be attached stays
 as a failed draft with one line saying why, until the user removes it: nothing is dropped
 silently. `parts()` is what a send carries.
+
+A PDF with pages that have no text (scanned) keeps its path: its chip offers those pages as images
+(`Draft.pages_offered`) unless the chosen model is known to be text-only (`takes_images`, asked
+through `check_model()`), and `add_pdf_pages` renders them (pypdfium2, on the same worker thread)
+as image drafts right after the PDF — at most `MAX_PAGE_IMAGES`, the rest named on its chip.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import itertools
 import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -28,15 +33,26 @@ from desktop_app.attachments import (
     AttachmentError,
     AttachmentLimits,
     PreparedFile,
+    estimate_part_tokens,
     format_size,
     prepare_file,
+    render_pdf_pages,
 )
 from desktop_app.chat.tasks import OwnedTasks
-from desktop_app.core.attachments import Part
+from desktop_app.core.attachments import DocumentPart, Part
 
 log = logging.getLogger(__name__)
 
 PASTED_IMAGE_NAME = "pasted-image-{n}.png"
+PAGE_IMAGE_NAME = "{name} — page {page}"
+MAX_PAGE_IMAGES = 20  # textless pages added as images at once: a 300-page scan must not flood a request
+_instances = itertools.count(1)
+
+Work = Callable[[Callable[[int, int], None], threading.Event], PreparedFile]
+
+
+async def _unknown() -> bool | None:
+    return None
 
 
 class DraftState(StrEnum):
@@ -56,6 +72,28 @@ class Draft:
     total: int = 0
     prepared: PreparedFile | None = None
     error: str = ""  # one line, when it failed
+    source: Path | None = None  # the file it came from (None: pasted, or a rendered page)
+    pages_offered: bool = False  # the chip offers `textless_pages` as images (see the module doc)
+    pages_added: tuple[int, ...] = ()  # textless pages added as image drafts
+    pages_left_out: tuple[int, ...] = ()  # textless pages over MAX_PAGE_IMAGES, not added
+
+    @property
+    def textless_pages(self) -> tuple[int, ...]:
+        """A PDF's 1-based pages without text (scanned?)."""
+        return self.prepared.textless_pages if self.prepared is not None else ()
+
+    @property
+    def pages(self) -> int:
+        """A document's number of pages (0: not paged, or not prepared)."""
+        part = self.prepared.part if self.prepared is not None else None
+        return (part.pages or 0) if isinstance(part, DocumentPart) else 0
+
+    @property
+    def page_images(self) -> tuple[int, ...]:
+        """The textless pages `add_pdf_pages` would add now (at most MAX_PAGE_IMAGES)."""
+        if self.pages_added or self.source is None or self.state is not DraftState.READY:
+            return ()
+        return self.textless_pages[:MAX_PAGE_IMAGES]
 
     @property
     def size_label(self) -> str:
@@ -77,11 +115,18 @@ class DraftAttachments(QObject):
         executor: Executor,
         limits: Callable[[], AttachmentLimits] = AttachmentLimits,
         parent: QObject | None = None,
+        *,
+        takes_images: Callable[[], Awaitable[bool | None]] = _unknown,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._executor = executor
         self._limits = limits
+        # Does the chosen model take images: False only when known text-only (None: unknown).
+        self._takes_images = takes_images
+        self._images_refused: bool | None = None  # None: not asked yet
+        # Task keys: the workspace's task owner is shared by every composer's drafts.
+        self._task_prefix = f"drafts-{next(_instances)}"
         self._keys = itertools.count(1)
         self._pasted = itertools.count(1)
         self._drafts: dict[int, Draft] = {}
@@ -92,6 +137,11 @@ class DraftAttachments(QObject):
     @property
     def drafts(self) -> list[Draft]:
         return list(self._drafts.values())
+
+    @property
+    def images_refused(self) -> bool | None:
+        """The chosen model is known to be text-only, as last asked (None: not asked yet)."""
+        return self._images_refused
 
     def is_busy(self) -> bool:
         """Some file is still being prepared (a send waits for it)."""
@@ -117,6 +167,37 @@ class DraftAttachments(QObject):
         """Attach an image from the clipboard (encoded bytes, e.g. PNG)."""
         name = name or PASTED_IMAGE_NAME.format(n=next(self._pasted))
         return self._add(name, data)
+
+    def add_pdf_pages(self, key: int) -> list[int]:
+        """Add the textless pages of the PDF draft `key` as image drafts, right after it, each
+        rendered on the worker thread ("scan.pdf — page 4"); at most MAX_PAGE_IMAGES, the rest
+        kept on the PDF's draft (`pages_left_out`) for its chip to name. Returns the new keys
+        ([] when the draft has no pages to add, or added them already)."""
+        draft = self._drafts.get(key)
+        if draft is None or draft.source is None or not draft.page_images:
+            return []
+        path, pages = draft.source, draft.page_images
+        limits = self._limits()
+        added: list[Draft] = []
+        for page in pages:
+            name = PAGE_IMAGE_NAME.format(name=draft.name, page=page)
+            added.append(Draft(next(self._keys), name, DraftState.PREPARING))
+        left_out = draft.textless_pages[len(pages) :]
+        items = list(self._drafts.items())
+        at = [k for k, _ in items].index(key) + 1
+        self._drafts = dict(items[:at] + [(d.key, d) for d in added] + items[at:])
+        self._drafts[key] = replace(draft, pages_offered=False, pages_added=pages, pages_left_out=left_out)
+        for new, page in zip(added, pages, strict=True):
+            self._start(new.key, new.name, _page_work(path, page, limits))
+        self.changed.emit()
+        return [d.key for d in added]
+
+    def check_model(self) -> None:
+        """Ask (again) whether the chosen model takes images, and offer or withdraw the textless
+        pages of the PDFs accordingly. Cheap when no draft has such pages."""
+        pending = (d for d in self._drafts.values() if d.textless_pages and not d.pages_added)
+        if any(d.source is not None for d in pending):
+            self._tasks.start(self._check_model(), key=f"{self._task_prefix}-vision")
 
     def remove(self, key: int) -> None:
         """Take a draft away (cancelling its preparation)."""
@@ -156,27 +237,32 @@ class DraftAttachments(QObject):
 
     def _add(self, name: str, source: Path | bytes) -> int:
         key = next(self._keys)
-        cancel = threading.Event()
-        self._drafts[key] = Draft(key, name, DraftState.PREPARING)
-        self._cancels[key] = cancel
+        path = source if isinstance(source, Path) else None
+        self._drafts[key] = Draft(key, name, DraftState.PREPARING, source=path)
         self.changed.emit()
-        self._tasks.start(self._prepare(key, name, source, cancel), key=f"attachment-{key}")
-        return key
-
-    async def _prepare(self, key: int, name: str, source: Path | bytes, cancel: threading.Event) -> None:
-        loop = asyncio.get_running_loop()
         limits = self._limits()
 
-        def progress(done: int, total: int) -> None:  # on the worker thread
-            loop.call_soon_threadsafe(self._progress, key, done, total)
-
-        def work() -> PreparedFile:
+        def work(progress: Callable[[int, int], None], cancel: threading.Event) -> PreparedFile:
             if isinstance(source, Path):
                 return prepare_file(source, limits, progress=progress, cancel=cancel)
             return _prepare_data(name, source, limits, progress, cancel)
 
+        self._start(key, name, work)
+        return key
+
+    def _start(self, key: int, name: str, work: Work) -> None:
+        cancel = threading.Event()
+        self._cancels[key] = cancel
+        self._tasks.start(self._prepare(key, name, work, cancel), key=f"{self._task_prefix}-{key}")
+
+    async def _prepare(self, key: int, name: str, work: Work, cancel: threading.Event) -> None:
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:  # on the worker thread
+            loop.call_soon_threadsafe(self._progress, key, done, total)
+
         try:
-            prepared = await asyncio.wrap_future(self._executor.submit(work))
+            prepared = await asyncio.wrap_future(self._executor.submit(work, progress, cancel))
         except AttachmentCancelledError:
             return  # the user removed it; nothing to say
         except AttachmentError as exc:
@@ -190,6 +276,24 @@ class DraftAttachments(QObject):
             self._settle(key, DraftState.FAILED, error=f"{name}: could not be attached ({exc})")
             return
         self._settle(key, DraftState.READY, prepared=prepared)
+        if prepared.textless_pages:
+            self.check_model()
+
+    async def _check_model(self) -> None:
+        try:
+            answer = await self._takes_images()
+        except Exception:  # a provider's bug must not break the composer: offer the pages
+            log.exception("Could not tell whether the model takes images")
+            answer = None
+        self._images_refused = answer is False
+        changed = False
+        for key, draft in list(self._drafts.items()):
+            offered = bool(draft.page_images) and not self._images_refused
+            if offered != draft.pages_offered:
+                self._drafts[key] = replace(draft, pages_offered=offered)
+                changed = True
+        if changed:
+            self.changed.emit()
 
     def _progress(self, key: int, done: int, total: int) -> None:
         draft = self._drafts.get(key)
@@ -206,6 +310,16 @@ class DraftAttachments(QObject):
             return  # removed meanwhile
         self._drafts[key] = replace(draft, state=state, prepared=prepared, error=error)
         self.changed.emit()
+
+
+def _page_work(path: Path, page: int, limits: AttachmentLimits) -> Work:
+    """One page of a PDF rendered to a PNG image, as a prepared file."""
+
+    def work(progress: Callable[[int, int], None], cancel: threading.Event) -> PreparedFile:
+        [image] = render_pdf_pages(path, [page], limits, progress=progress, cancel=cancel)
+        return PreparedFile(image, len(image.data), estimate_part_tokens(image))
+
+    return work
 
 
 def _prepare_data(

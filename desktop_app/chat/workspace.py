@@ -38,7 +38,7 @@ from desktop_app.core.errors import HistoryError, ParleyError
 from desktop_app.core.history_types import ConversationRow, ConversationSettings, MessageRow, SearchHit
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.ports import HistoryStore
-from desktop_app.core.vision import KnowsModels
+from desktop_app.core.vision import KnowsModels, Vision
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,22 @@ class ChatWorkspace(QObject):
 
     def new_drafts(self, parent: QObject | None = None) -> DraftAttachments:
         """The attachments of one composer, prepared on the workspace's worker thread."""
-        return DraftAttachments(self.tasks, self._preparer, self.attachment_limits, parent)
+        return DraftAttachments(
+            self.tasks, self._preparer, self.attachment_limits, parent, takes_images=self.takes_images
+        )
+
+    async def takes_images(self) -> bool | None:
+        """Does the chosen model take images: what its server, the user's setting or its name
+        says (True or False), else None (unknown, or no provider yet)."""
+        await self.provider.ready()
+        try:
+            provider = self.provider.now()
+        except ParleyError:
+            return None
+        if not isinstance(provider, KnowsModels):
+            return None
+        support = await provider.vision_support(self.model())
+        return None if support.answer is Vision.UNKNOWN else support.sends_images
 
     def thumbnail(self, key: str) -> bytes | None:
         """An image attachment's small preview, for a message shown from history. One missing

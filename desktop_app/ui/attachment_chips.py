@@ -3,16 +3,27 @@
 A chip shows a thumbnail (images) or an icon (documents), the name, the size and an estimate
 of the tokens, a progress bar while the file is prepared, a red line when it cannot be attached,
 and a remove button. Chips take the keyboard focus: Delete or Backspace removes one, Enter or
-Space opens it in a viewer. `ChipStrip` follows a `DraftAttachments` (chat/drafts.py) and wraps
-its chips onto as many lines as they need.
+Space opens it in a viewer. A PDF with pages that have no text says so ("4 of 12 pages have no
+text — scanned?") and, unless the chosen model is known to be text-only, offers them as images
+with a link-like button (Tab reaches it) that adds them as chips of their own. `ChipStrip`
+follows a `DraftAttachments` (chat/drafts.py) and wraps its chips onto as many lines as they need.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMargins, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFontMetrics, QKeyEvent, QMouseEvent, QPixmap
+from PySide6.QtGui import (
+    QEnterEvent,
+    QFocusEvent,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPixmap,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -21,6 +32,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLayoutItem,
     QProgressBar,
+    QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -42,6 +54,17 @@ if TYPE_CHECKING:  # chat.drafts brings the attachments package: not needed for 
 CHIP_WIDTH = 236
 PICTURE_PX = 40
 _PREPARING, _FAILED = "preparing", "failed"  # DraftState's values
+
+
+def page_list(pages: Iterable[int]) -> str:
+    """[2, 5, 6, 7, 9] → "2, 5–7, 9"."""
+    ranges: list[list[int]] = []
+    for page in sorted(set(pages)):
+        if ranges and page == ranges[-1][1] + 1:
+            ranges[-1][1] = page
+        else:
+            ranges.append([page, page])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in ranges)
 
 
 class FlowLayout(QLayout):
@@ -117,6 +140,8 @@ class AttachmentChip(QFrame):
 
     remove_requested = Signal(int)
     open_requested = Signal(int)
+    pages_requested = Signal(int)  # add the PDF's textless pages as images
+    focused = Signal()
 
     def __init__(self, draft: Draft, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +168,17 @@ class AttachmentChip(QFrame):
         self.error = QLabel(self)
         self.error.setObjectName("attachmentChipError")
         self.error.setWordWrap(True)
+        self.note = QLabel(self)  # a PDF's pages without text
+        self.note.setObjectName("attachmentChipNote")
+        self.note.setWordWrap(True)
+        self.pages_button = QPushButton(self)
+        self.pages_button.setObjectName("attachmentChipPages")
+        self.pages_button.setFlat(True)
+        self.pages_button.setAutoDefault(True)  # Enter presses it, as Space does
+        self.pages_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.pages_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.pages_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.pages_button.clicked.connect(self._add_pages)
         self.remove_button = QToolButton(self)
         self.remove_button.setObjectName("attachmentChipRemove")
         self.remove_button.setAutoRaise(True)
@@ -156,12 +192,19 @@ class AttachmentChip(QFrame):
         text.addWidget(self.details)
         text.addWidget(self.progress)
         text.addWidget(self.error)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 5, 3, 5)
+        text.addWidget(self.note)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(7)
         row.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(text, 1)
         row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 5, 3, 5)
+        outer.setSpacing(2)
+        outer.addLayout(row)
+        # The whole chip's width: a translated "Add 4 pages as images" is long.
+        outer.addWidget(self.pages_button, 0, Qt.AlignmentFlag.AlignLeft)
         self._apply_style()
         self.remove_button.setToolTip(self.tr("Remove (Delete)"))
         self.set_draft(draft)
@@ -187,6 +230,28 @@ class AttachmentChip(QFrame):
         self.error.setText(draft.error)
         self.details.setVisible(not failed)  # the error line says it
         self.details.setText(self._details())
+        note = self._note()
+        self.note.setVisible(bool(note))
+        self.note.setText(note)
+        offered = len(draft.page_images) if draft.pages_offered else 0
+        if not offered and self.pages_button.hasFocus():
+            self.setFocus(Qt.FocusReason.OtherFocusReason)  # (the button goes: the chip keeps it)
+        self.pages_button.setVisible(bool(offered))
+        if offered:
+            label = numerus(
+                self.tr("Add %n page(s) as images", "", offered),
+                offered,
+                "Add 1 page as an image" if offered == 1 else None,
+            )
+            room = CHIP_WIDTH - 20
+            metrics = QFontMetrics(self.pages_button.font())
+            self.pages_button.setText(metrics.elidedText(label, Qt.TextElideMode.ElideRight, room))
+            self.pages_button.setAccessibleName(label)
+            self.pages_button.setToolTip(
+                self.tr("Pages {pages}, each as an image the model reads (not for text-only models)").format(
+                    pages=page_list(draft.page_images)
+                )
+            )
         self._update_picture()
         self.setAccessibleName(self._accessible_name())
         self.setToolTip(self._tooltip())
@@ -201,10 +266,37 @@ class AttachmentChip(QFrame):
         facts.append(numerus(self.tr("~%Ln token(s)", "", draft.tokens), draft.tokens))
         return " · ".join(facts)
 
+    def _note(self) -> str:
+        """A PDF's pages without text, and those not added as images (over the cap)."""
+        draft = self.draft
+        textless = len(draft.textless_pages)
+        if not textless:
+            return ""
+        total = max(draft.pages, textless)
+        if total == 1:
+            lines = [self.tr("The page has no text — scanned?")]
+        else:
+            translated = self.tr("%n of {total} page(s) have no text — scanned?", "", textless)
+            english = f"{textless} of {{total}} pages {'has' if textless == 1 else 'have'} no text — scanned?"
+            lines = [numerus(translated, textless, english).format(total=total)]
+        if draft.pages_left_out:
+            lines.append(
+                self.tr("Not added as images (at most {count}): pages {pages}").format(
+                    count=len(draft.pages_added), pages=page_list(draft.pages_left_out)
+                )
+            )
+        return "\n".join(lines)
+
     def _accessible_name(self) -> str:
+        details = self.draft.error or self._details()
+        note = self._note()
         return self.tr("Attachment {name}: {details}").format(
-            name=self.draft.name, details=self.draft.error or self._details()
+            name=self.draft.name, details=f"{details}. {note}" if note else details
         )
+
+    def _add_pages(self) -> None:
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.pages_requested.emit(self.key)
 
     def _tooltip(self) -> str:
         lines = [self.draft.name]
@@ -242,6 +334,12 @@ class AttachmentChip(QFrame):
             "QFrame#attachmentChip:focus { border: 2px solid palette(highlight); }"
             f"QLabel#attachmentChipError {{ color: {colors.error_text}; }}"
             "QLabel#attachmentChipDetails { color: palette(placeholder-text); }"
+            "QLabel#attachmentChipNote { color: palette(placeholder-text); }"
+            "QPushButton#attachmentChipPages { border: none; background: transparent; padding: 1px 0;"
+            " color: palette(link); text-align: left; }"
+            "QPushButton#attachmentChipPages:hover { text-decoration: underline; }"
+            "QPushButton#attachmentChipPages:focus { text-decoration: underline;"
+            " border-bottom: 1px solid palette(highlight); }"
         )
         self.remove_button.setIcon(palette_icon("close", self.palette()))
 
@@ -266,6 +364,35 @@ class AttachmentChip(QFrame):
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
         super().focusInEvent(event)
         self.update()
+        self.focused.emit()
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 - Qt's names
+        """Tab goes from the chip to its "Add pages" button and on from there to what follows
+        the chip (the composer orders the chips, not what is inside them); Shift+Tab back."""
+        button = self.pages_button
+        if button.isVisible() and button.isEnabled():
+            if next and self.hasFocus():
+                button.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            if not next and button.hasFocus():
+                self.setFocus(Qt.FocusReason.BacktabFocusReason)
+                return True
+            if next and button.hasFocus():
+                following = self._after_chip()
+                if following is not None:
+                    following.setFocus(Qt.FocusReason.TabFocusReason)
+                    return True
+        return super().focusNextPrevChild(next)
+
+    def _after_chip(self) -> QWidget | None:
+        """The widget Tab reaches after the chip (skipping what is inside it)."""
+        widget = self.nextInFocusChain()
+        while widget is not None and widget is not self:
+            takes_tab = bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+            if takes_tab and widget.isVisible() and widget.isEnabled() and not self.isAncestorOf(widget):
+                return widget
+            widget = widget.nextInFocusChain()
+        return None
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.PaletteChange:
@@ -330,6 +457,8 @@ class ChipStrip(QWidget):
                 chip = self._chips[draft.key] = AttachmentChip(draft, self)
                 chip.remove_requested.connect(self.remove)
                 chip.open_requested.connect(self.open)
+                chip.pages_requested.connect(self.add_pages)
+                chip.focused.connect(self.check_model)
                 self._layout.insert_widget(index, chip)
                 chip.show()
                 added = True
@@ -345,6 +474,16 @@ class ChipStrip(QWidget):
     def remove(self, key: int) -> None:
         if self._drafts is not None:
             self._drafts.remove(key)
+
+    def add_pages(self, key: int) -> list[int]:
+        """A PDF's textless pages as image chips, right after it."""
+        return self._drafts.add_pdf_pages(key) if self._drafts is not None else []
+
+    def check_model(self) -> None:
+        """Whether to offer a PDF's textless pages as images follows the model chosen now: asked
+        when the chips show, when the mouse comes over them and when one takes the focus."""
+        if self._drafts is not None:
+            self._drafts.check_model()
 
     def open(self, key: int) -> QDialog | None:
         """The viewer for a prepared draft (a preparing or failed one has nothing to show)."""
@@ -367,6 +506,14 @@ class ChipStrip(QWidget):
         # The chip after the removed one, else the last.
         later = [c for c in chips if c.key > removed]
         (later[0] if later else chips[-1]).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.check_model()
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 - Qt's name
+        super().enterEvent(event)
+        self.check_model()
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         return self._layout.heightForWidth(width)

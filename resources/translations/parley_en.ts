@@ -14,10 +14,24 @@
 <context>
     <name>AttachmentChip</name>
     <message numerus="yes">
+        <source>Add %n page(s) as images</source>
+        <translation>
+            <numerusform>Add %n page as an image</numerusform>
+            <numerusform>Add %n pages as images</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>~%Ln token(s)</source>
         <translation>
             <numerusform>~%Ln token</numerusform>
             <numerusform>~%Ln tokens</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of {total} page(s) have no text — scanned?</source>
+        <translation>
+            <numerusform>%n of {total} pages has no text — scanned?</numerusform>
+            <numerusform>%n of {total} pages have no text — scanned?</numerusform>
         </translation>
     </message>
 </context>

@@ -59,6 +59,18 @@
 </context>
 <context>
     <name>AttachmentChip</name>
+    <message numerus="yes">
+        <source>Add %n page(s) as images</source>
+        <translation>
+            <numerusform>Добавить %n стр. изображением</numerusform>
+            <numerusform>Добавить %n стр. изображениями</numerusform>
+            <numerusform>Добавить %n стр. изображениями</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Pages {pages}, each as an image the model reads (not for text-only models)</source>
+        <translation>Страницы {pages}, каждая — изображением, которое прочтёт модель (не для текстовых моделей)</translation>
+    </message>
     <message>
         <source>Preparing…</source>
         <translation>Подготовка…</translation>
@@ -74,6 +86,22 @@
             <numerusform>~%Ln токена</numerusform>
             <numerusform>~%Ln токенов</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>The page has no text — scanned?</source>
+        <translation>На странице нет текста — скан?</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of {total} page(s) have no text — scanned?</source>
+        <translation>
+            <numerusform>%n из {total} стр. без текста — скан?</numerusform>
+            <numerusform>%n из {total} стр. без текста — скан?</numerusform>
+            <numerusform>%n из {total} стр. без текста — скан?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not added as images (at most {count}): pages {pages}</source>
+        <translation>Не добавлены изображениями (не больше {count}): стр. {pages}</translation>
     </message>
     <message>
         <source>Attachment {name}: {details}</source>

@@ -20,9 +20,11 @@ from pytestqt.qtbot import QtBot
 from desktop_app.chat.workspace import MessageAdded
 from desktop_app.core.attachments import DocumentPart, ImagePart, Part
 from desktop_app.core.messages import Role
+from desktop_app.core.preferences import ModelSetting
 from desktop_app.ui.attachment_viewer import DocumentViewer, ImageViewer
 from desktop_app.ui.main_window import MainWindow
 from tests.support.desktop import WAIT_MS, ChatAPI, configured
+from tests.unit.attachments.files import make_pdf
 
 # -- files made by the tests -----------------------------------------------------------------------
 
@@ -383,3 +385,80 @@ def test_attachments_sent_for_real_show_again_when_the_conversation_is_opened_fr
     assert isinstance(view.viewer, DocumentViewer)
     assert "Bring the slides." in view.viewer.text.toPlainText()
     view.viewer.reject()
+
+
+# -- scanned PDF pages -----------------------------------------------------------------------------
+
+
+def scanned_pdf(folder: Path) -> Path:
+    """A PDF whose first page has text and whose second is only a picture."""
+    return make_pdf(folder / "scan.pdf", ["The first page has words.", None])
+
+
+def test_a_scanned_pdf_chip_offers_its_pages_and_the_keyboard_adds_them_as_chips(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    composer = window.composer
+    composer.edit.insertFromMimeData(file_mime(scanned_pdf(tmp_path)))
+    qtbot.waitUntil(lambda: ready(window, 1), timeout=WAIT_MS)
+    [chip] = composer.chips.chips()
+    assert chip.note.isVisible()
+    assert chip.note.text() == "1 of 2 pages has no text — scanned?"
+    qtbot.waitUntil(chip.pages_button.isVisible, timeout=WAIT_MS)  # "small-model" may see images
+    assert chip.pages_button.text() == "Add 1 page as an image"
+    assert "scanned?" in chip.accessibleName()
+
+    chip.setFocus()
+    qtbot.waitUntil(chip.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClick(chip, Qt.Key.Key_Tab)
+    assert chip.pages_button.hasFocus()  # Tab reaches it, before the text field
+    qtbot.keyClick(chip.pages_button, Qt.Key.Key_Tab)
+    assert composer.edit.hasFocus()  # and goes on from it to what follows the chip
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert chip.hasFocus()
+    qtbot.keyClick(chip, Qt.Key.Key_Tab)
+    assert chip.pages_button.hasFocus()
+    qtbot.keyClick(chip.pages_button, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: ready(window, 2), timeout=WAIT_MS)
+    first, page = composer.chips.chips()
+    assert first is chip
+    assert page.draft.name == "scan.pdf — page 2"
+    assert isinstance(page.draft.prepared.part if page.draft.prepared else None, ImagePart)
+    assert not page.picture.pixmap().isNull()  # its thumbnail
+    assert chip.pages_button.isHidden()  # the button went
+    assert chip.note.isVisible()  # the note stays
+    assert chip.hasFocus()  # the focus stayed on the chip, not lost with the button
+
+
+def test_the_button_adds_the_pages_by_mouse_in_the_quick_prompt_too(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    quick = window.desktop.quick
+    quick.show_at_pointer()
+    qtbot.waitExposed(quick)
+    quick.edit.insertFromMimeData(file_mime(scanned_pdf(tmp_path)))
+    qtbot.waitUntil(lambda: len(quick.chips.chips()) == 1 and not quick.drafts.is_busy(), timeout=WAIT_MS)
+    [chip] = quick.chips.chips()
+    qtbot.waitUntil(chip.pages_button.isVisible, timeout=WAIT_MS)
+    qtbot.mouseClick(chip.pages_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(quick.chips.chips()) == 2 and not quick.drafts.is_busy(), timeout=WAIT_MS)
+    assert [c.draft.name for c in quick.chips.chips()] == ["scan.pdf", "scan.pdf — page 2"]
+    assert chip.pages_button.isHidden()
+
+
+def test_a_text_only_model_gets_the_note_but_no_button(
+    qtbot: QtBot, make_app: Any, api: ChatAPI, tmp_path: Path
+) -> None:
+    app = make_app(configured(api))
+    app.services.settings.set_model_setting("small-model", ModelSetting(takes_images=False))
+    window: MainWindow = app.open()
+    assert window.workspace.model() == "small-model"
+    window.composer.edit.insertFromMimeData(file_mime(scanned_pdf(tmp_path)))
+    drafts = window.composer.drafts
+    assert drafts is not None
+    qtbot.waitUntil(lambda: ready(window, 1) and drafts.images_refused is True, timeout=WAIT_MS)
+    [chip] = window.composer.chips.chips()
+    assert chip.note.isVisible()
+    assert chip.note.text() == "1 of 2 pages has no text — scanned?"
+    assert chip.pages_button.isHidden()

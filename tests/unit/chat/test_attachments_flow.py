@@ -5,6 +5,7 @@ OpenAI-compatible server, and a server that refuses images (the conversation goe
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,9 @@ from PIL import Image
 from pytestqt.qtbot import QtBot
 
 from desktop_app.attachments import AttachmentLimits
+from desktop_app.chat import drafts as drafts_module
 from desktop_app.chat.budget import check_budget, cut_to_fit
-from desktop_app.chat.drafts import DraftAttachments, DraftState
+from desktop_app.chat.drafts import Draft, DraftAttachments, DraftState
 from desktop_app.chat.workspace import AnswerFinished, ChatWorkspace, MessageAdded
 from desktop_app.compose import Services
 from desktop_app.core.attachments import DocumentPart, ImagePart
@@ -25,6 +27,7 @@ from desktop_app.core.preferences import ModelSetting
 from desktop_app.gui_services import GuiServices, window_backend
 from tests.support.desktop import ChatAPI
 from tests.support.qt import WAIT_MS, run
+from tests.unit.attachments.files import make_pdf
 
 
 def make_png(path: Path, size: tuple[int, int] = (8, 6)) -> Path:
@@ -249,3 +252,109 @@ def test_the_attach_folder_is_kept_in_the_settings_for_the_next_start(
         assert again.last_folder.get() == str(tmp_path)
     finally:
         run(qtbot, qloop, again.workspace.aclose())
+
+
+# -- scanned PDF pages as images -----------------------------------------------------------------
+
+
+def pdf_draft(drafts: DraftAttachments, name: str) -> Draft:
+    return next(d for d in drafts.drafts if d.name == name)
+
+
+def test_a_scanned_pdfs_textless_pages_are_offered_and_added_as_images_right_after_it(
+    qtbot: QtBot, workspace: ChatWorkspace, tmp_path: Path
+) -> None:
+    scan = make_pdf(tmp_path / "scan.pdf", ["The first page has words.", None])
+    notes = tmp_path / "notes.txt"
+    notes.write_text("the notes", encoding="utf-8")
+    drafts = workspace.new_drafts()
+    [key, _] = drafts.add_files([scan, notes])
+    ready(qtbot, drafts)
+
+    pdf = pdf_draft(drafts, "scan.pdf")
+    assert pdf.source == scan
+    assert pdf.textless_pages == (2,)
+    assert pdf.pages == 2
+    assert pdf.prepared is not None
+    assert pdf.prepared.notes[0] == "1 of 2 pages has no text — scanned?"
+    # "small-model" is not known to be text-only: the pages are offered.
+    qtbot.waitUntil(lambda: pdf_draft(drafts, "scan.pdf").pages_offered, timeout=WAIT_MS)
+    assert drafts.images_refused is False
+
+    [page_key] = drafts.add_pdf_pages(key)
+
+    assert [d.name for d in drafts.drafts] == ["scan.pdf", "scan.pdf — page 2", "notes.txt"]
+    assert drafts.is_busy()  # rendered on the worker thread; a send waits for it
+    ready(qtbot, drafts)
+    page = next(d for d in drafts.drafts if d.key == page_key)
+    assert page.state is DraftState.READY
+    assert page.prepared is not None
+    image = page.prepared.part
+    assert isinstance(image, ImagePart)
+    assert (image.name, image.mime) == ("scan — page 2.png", "image/png")
+    assert image.width == 1275  # a Letter page at 150 dpi (PDFium rounds the height up)
+    assert image.height in (1650, 1651)
+    assert page.tokens > 0
+    with Image.open(io.BytesIO(image.data)) as shown:
+        assert shown.size == (image.width, image.height)
+        assert shown.convert("RGB").getpixel((640, 800)) != (255, 255, 255)  # the page's picture
+    pdf = pdf_draft(drafts, "scan.pdf")
+    assert (pdf.pages_offered, pdf.pages_added, pdf.pages_left_out) == (False, (2,), ())
+    assert drafts.add_pdf_pages(key) == []  # once
+    parts = drafts.parts()
+    assert [type(p) for p in parts] == [DocumentPart, ImagePart, DocumentPart]
+
+
+def test_a_text_only_model_is_not_offered_the_pages_until_another_model_is_chosen(
+    qtbot: QtBot, workspace: ChatWorkspace, services: Services, tmp_path: Path
+) -> None:
+    services.settings.set_model_setting("small-model", ModelSetting(takes_images=False))
+    drafts = workspace.new_drafts()
+    drafts.add_files([make_pdf(tmp_path / "scan.pdf", ["words", None, None])])
+    ready(qtbot, drafts)
+    qtbot.waitUntil(lambda: drafts.images_refused is True, timeout=WAIT_MS)
+    [pdf] = drafts.drafts
+    assert pdf.textless_pages == (2, 3)
+    assert not pdf.pages_offered
+
+    workspace.model = lambda: "gpt-4o"  # a vision model by its name
+    drafts.check_model()
+    qtbot.waitUntil(lambda: drafts.drafts[0].pages_offered, timeout=WAIT_MS)
+    assert drafts.images_refused is False
+
+
+def test_at_most_max_page_images_pages_are_added_and_the_rest_are_named(
+    qtbot: QtBot, workspace: ChatWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(drafts_module, "MAX_PAGE_IMAGES", 2)
+    drafts = workspace.new_drafts()
+    [key] = drafts.add_files([make_pdf(tmp_path / "big scan.pdf", [None] * 5)])
+    ready(qtbot, drafts)
+    assert drafts.drafts[0].page_images == (1, 2)
+
+    keys = drafts.add_pdf_pages(key)
+
+    assert len(keys) == 2
+    names = [d.name for d in drafts.drafts]
+    assert names == ["big scan.pdf", "big scan.pdf — page 1", "big scan.pdf — page 2"]
+    pdf = drafts.drafts[0]
+    assert (pdf.pages_added, pdf.pages_left_out) == ((1, 2), (3, 4, 5))
+    ready(qtbot, drafts)
+    assert all(d.state is DraftState.READY for d in drafts.drafts)
+
+
+def test_a_page_draft_removed_while_rendering_is_cancelled_and_the_composers_do_not_clash(
+    qtbot: QtBot, workspace: ChatWorkspace, tmp_path: Path
+) -> None:
+    window, quick = workspace.new_drafts(), workspace.new_drafts()
+    [key] = window.add_files([make_pdf(tmp_path / "scan.pdf", [None, None])])
+    quick.add_files([make_png(tmp_path / "pic.png")])  # its first key is 1 too
+    ready(qtbot, window)
+    ready(qtbot, quick)
+    assert [d.state for d in window.drafts + quick.drafts] == [DraftState.READY] * 2
+
+    first, _second = window.add_pdf_pages(key)
+    window.remove(first)
+    ready(qtbot, window)
+    assert [d.name for d in window.drafts] == ["scan.pdf", "scan.pdf — page 2"]
+    assert window.drafts[1].state is DraftState.READY
