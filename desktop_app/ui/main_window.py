@@ -420,6 +420,7 @@ class MainWindow(QMainWindow):
             self._save_preferences(dataclasses.replace(self._prefs, current_profile=profile_id))
             self._refresh_pickers()
             self.provider.reload(self.current_profile())
+            self.composer.chips.check_model()  # a scanned PDF's pages: offered to vision models
 
     def _model_chosen(self, model: str) -> None:
         profile = self.current_profile()
@@ -429,6 +430,7 @@ class MainWindow(QMainWindow):
         profiles = tuple(changed if p.id == profile.id else p for p in self._prefs.profiles)
         self._save_preferences(dataclasses.replace(self._prefs, profiles=profiles))
         self._update_status_source()
+        self.composer.chips.check_model()
 
     def _refresh_pickers(self) -> None:
         profile = self.current_profile()
