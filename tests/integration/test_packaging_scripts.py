@@ -147,7 +147,7 @@ for name in sys.argv[2:]:
     sys.modules[name] = None  # what a bundle without these modules sees: ImportError
 from PIL import Image
 
-from desktop_app.attachments import UnreadableFileError, prepare_file
+from desktop_app.attachments import UnsupportedFileError, prepare_file
 
 folder = Path(sys.argv[1])
 for fmt, suffix in (("PNG", ".png"), ("JPEG", ".jpg"), ("WEBP", ".webp"), ("GIF", ".gif")):
@@ -158,7 +158,7 @@ avif = folder / "a.avif"
 avif.write_bytes(b"\\x00\\x00\\x00\\x1cftypavif\\x00\\x00\\x00\\x00avifmif1miaf" + bytes(64))
 try:
     prepare_file(avif)
-except UnreadableFileError as exc:
+except UnsupportedFileError as exc:
     print("AVIF refused:", exc)
 """
 
@@ -185,7 +185,7 @@ def test_attachments_work_without_the_pillow_modules_the_bundle_leaves_out(
         "WEBP image/png 20 10",
         "GIF image/png 20 10",
     ]
-    assert lines[4].startswith("AVIF refused: a.avif: could not be read as an image")
+    assert lines[4] == "AVIF refused: a.avif: AVIF images are not supported — export it as JPEG or PNG"
 
 
 def test_libraries_only_dropped_files_needed_are_left_out(contents: ModuleType) -> None:
