@@ -28,6 +28,7 @@ from desktop_app.attachments import AttachmentLimits
 from desktop_app.attachments.images import make_thumbnail
 from desktop_app.chat.active_provider import ActiveProvider
 from desktop_app.chat.budget import BudgetCheck, check_budget
+from desktop_app.chat.chosen_model import ChosenModel
 from desktop_app.chat.controller import DEFAULT_ANSWER_RESERVE, ChatController, ChatOptions
 from desktop_app.chat.drafts import DraftAttachments
 from desktop_app.chat.frame_clock import FrameClock
@@ -38,16 +39,11 @@ from desktop_app.core.errors import HistoryError, ParleyError
 from desktop_app.core.history_types import ConversationRow, ConversationSettings, MessageRow, SearchHit
 from desktop_app.core.messages import MessageStatus, Role
 from desktop_app.core.ports import HistoryStore
-from desktop_app.core.vision import KnowsModels, Vision
 
 log = logging.getLogger(__name__)
 
 FAILED = (MessageStatus.ERROR, MessageStatus.INTERRUPTED)
 FACTS_WAIT_S = 2.0  # how long a send with attachments waits for the server to say its context
-
-
-def _no_setting(_model: str) -> int | None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +131,18 @@ class ChatWorkspace(QObject):
         self._release_when_done: set[int] = set()
         # Attachments: the limits and the per-model context setting come from Preferences (app.py).
         self.attachment_limits: Callable[[], AttachmentLimits] = AttachmentLimits
-        self.context_setting: Callable[[str], int | None] = _no_setting
-        self._context: dict[str, int | None] = {}  # model -> its context window, as last learnt
+        # The chosen model's context window and whether it takes images.
+        self.chosen = ChosenModel(provider, lambda: self.model(), self.tasks)
         self._preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-attach")
+
+    @property
+    def context_setting(self) -> Callable[[str], int | None]:
+        """The user's context window for a model (Preferences → Models); None: as its server says."""
+        return self.chosen.context_setting
+
+    @context_setting.setter
+    def context_setting(self, setting: Callable[[str], int | None]) -> None:
+        self.chosen.context_setting = setting
 
     # -- the window's conversation -----------------------------------------------------------------
 
@@ -274,17 +279,8 @@ class ChatWorkspace(QObject):
         )
 
     async def takes_images(self) -> bool | None:
-        """Does the chosen model take images: what its server, the user's setting or its name
-        says (True or False), else None (unknown, or no provider yet)."""
-        await self.provider.ready()
-        try:
-            provider = self.provider.now()
-        except ParleyError:
-            return None
-        if not isinstance(provider, KnowsModels):
-            return None
-        support = await provider.vision_support(self.model())
-        return None if support.answer is Vision.UNKNOWN else support.sends_images
+        """Does the chosen model take images (None: unknown)."""
+        return await self.chosen.takes_images()
 
     def thumbnail(self, key: str) -> bytes | None:
         """An image attachment's small preview, for a message shown from history. One missing
@@ -317,36 +313,13 @@ class ChatWorkspace(QObject):
             log.info("Could not keep a thumbnail for %s: %s", image.name, exc)
 
     async def context_tokens(self, *, wait_s: float = FACTS_WAIT_S) -> int | None:
-        """The chosen model's context window: the user's setting for the model, else what its
-        server says (asked at most `wait_s`; remembered), else None (unknown)."""
-        model = self.model()
-        setting = self.context_setting(model)
-        if setting:
-            return setting
-        if model not in self._context:
-            self._context[model] = await self._server_context(model, wait_s)
-        return self._context[model]
+        """The chosen model's context window (None: unknown); see `ChosenModel`."""
+        return await self.chosen.context_tokens(wait_s=wait_s)
 
     async def check_budget(self, text: str, parts: Sequence[Part]) -> BudgetCheck:
         """Whether a message with these attachments fits the model's context (never silent: the
         window asks the user to cut or cancel when it does not)."""
-        reserve = DEFAULT_ANSWER_RESERVE
-        return check_budget(text, parts, await self.context_tokens(), reserve)
-
-    async def _server_context(self, model: str, wait_s: float) -> int | None:
-        try:
-            provider = self.provider.now()
-        except ParleyError:
-            return None
-        if not isinstance(provider, KnowsModels):
-            return None
-        try:
-            async with asyncio.timeout(wait_s):
-                facts = await provider.model_facts(model)
-        except (ParleyError, TimeoutError) as exc:
-            log.info("The context window of %s is unknown: %s", model, exc)
-            return None
-        return facts.context_length
+        return check_budget(text, parts, await self.context_tokens(), DEFAULT_ANSWER_RESERVE)
 
     async def send(self, text: str, parts: Sequence[Part] = ()) -> int | None:
         """Send `text` in the window's conversation (saving a new chat first, which becomes
@@ -460,7 +433,7 @@ class ChatWorkspace(QObject):
             system_prompt=settings.system_prompt,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
-            context_tokens=self.context_setting(self.model()) or self._context.get(self.model()),
+            context_tokens=self.chosen.known_context(),
         )
 
     def _controller(self, conversation_id: int) -> ChatController:

@@ -358,3 +358,25 @@ def test_a_page_draft_removed_while_rendering_is_cancelled_and_the_composers_do_
     ready(qtbot, window)
     assert [d.name for d in window.drafts] == ["scan.pdf", "scan.pdf — page 2"]
     assert window.drafts[1].state is DraftState.READY
+
+
+def test_the_context_window_is_learnt_from_the_server_without_holding_up_a_plain_send(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, workspace: ChatWorkspace, api: ChatAPI
+) -> None:
+    answer = api.handle
+
+    async def models_with_context(request: web.Request) -> web.StreamResponse:
+        if request.path.endswith("/models"):
+            return web.json_response({"data": [{"id": "small-model", "context_length": 4096}]})
+        return await answer(request)
+
+    api.server.handle = models_with_context
+    finished: list[AnswerFinished] = []
+    workspace.answer_finished.connect(finished.append)
+
+    run(qtbot, qloop, workspace.send("hello"))  # asks the server in the background
+    qtbot.waitUntil(lambda: bool(finished) and workspace.chosen.known_context() == 4096, timeout=WAIT_MS)
+
+    asked = len([r for r in api.server.requests if r.path.endswith("/models")])
+    assert run(qtbot, qloop, workspace.context_tokens()) == 4096
+    assert len([r for r in api.server.requests if r.path.endswith("/models")]) == asked  # remembered
