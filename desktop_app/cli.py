@@ -22,11 +22,11 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 from urllib.parse import urlsplit
 
-from desktop_app.attachments import AttachmentLimits, prepare_file
 from desktop_app.chat.save_pacing import SAVE_INTERVAL_S, SavePacer
 from desktop_app.compose import API_KEY_ENV, NetworkOverrides, UnknownProviderError, build_services
 from desktop_app.core.attachments import ImagePart, Part
@@ -34,10 +34,12 @@ from desktop_app.core.errors import ConfigurationError, HistoryError, ParleyErro
 from desktop_app.core.events import TextDelta
 from desktop_app.core.messages import ChatRequest, Message, MessageStatus, Role
 from desktop_app.core.ports import ChatProvider, HistoryStore
-from desktop_app.core.vision import ImagesNotSupportedError, KnowsModels
 from desktop_app.logs import Redactor, report, setup_logging
 from desktop_app.net.proxy import parse_proxy
 from desktop_app.storage.paths import resolve_paths
+
+if TYPE_CHECKING:
+    from desktop_app.attachments import AttachmentLimits
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,7 @@ async def _ask_logged(args: argparse.Namespace, prompt: str, redactor: Redactor)
             report(str(exc), redactor)
             return EXIT_FAILURE
         try:
-            parts = await _prepared(args.attach, services.attachment_limits())
+            parts = await _prepared(args.attach, services.attachment_limits)
             model = args.model or profile.model
             if any(isinstance(part, ImagePart) for part in parts):
                 await _check_takes_images(provider, model)
@@ -246,12 +248,16 @@ async def _stream_answer(
     return EXIT_OK
 
 
-async def _prepared(paths: list[Path], limits: AttachmentLimits) -> tuple[Part, ...]:
+async def _prepared(paths: list[Path], limits: Callable[[], AttachmentLimits]) -> tuple[Part, ...]:
     """Every `--attach` file made ready to send, in order, off the loop; the first refusal (a
     missing, unsupported or oversized file) raises its one-line AttachmentError."""
+    if not paths:
+        return ()
+    from desktop_app.attachments import prepare_file  # only a run with --attach pays for it
+
     parts = []
     for path in paths:
-        prepared = await asyncio.to_thread(prepare_file, path, limits)
+        prepared = await asyncio.to_thread(prepare_file, path, limits())
         parts.append(prepared.part)
     return tuple(parts)
 
@@ -259,6 +265,8 @@ async def _prepared(paths: list[Path], limits: AttachmentLimits) -> tuple[Part, 
 async def _check_takes_images(provider: ChatProvider, model: str) -> None:
     """Refuse images for a model known to take none, before anything is sent. A provider that
     cannot tell (or a server that has not said) gets the images, and refuses them itself."""
+    from desktop_app.core.vision import ImagesNotSupportedError, KnowsModels
+
     if isinstance(provider, KnowsModels):
         support = await provider.vision_support(model)
         if not support.sends_images:

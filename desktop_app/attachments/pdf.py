@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pypdf
-
 from desktop_app.attachments.errors import UnreadableFileError
 from desktop_app.attachments.limits import AttachmentLimits, CancelFlag, Progress, Steps
 from desktop_app.core.attachments import ImagePart
 
 if TYPE_CHECKING:
+    import pypdf
     import pypdfium2
 
 # Render at most this resolution (a page is text: more dots do not help a model read it).
@@ -44,6 +43,8 @@ def pdf_text(path: Path, *, steps: Steps) -> PdfText:
     """Each page's text under a "[page N]" line; pages without text are counted and named."""
     with path.open("rb") as file:
         try:
+            import pypdf  # here: ~130 ms of imports only a PDF needs
+
             reader = pypdf.PdfReader(file)
             if reader.is_encrypted and not _opens_without_password(reader):
                 raise UnreadableFileError(

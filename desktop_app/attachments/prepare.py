@@ -16,7 +16,6 @@ from desktop_app.attachments.detect import HEAD_BYTES, MIME, TEXT_MIME, Kind, de
 from desktop_app.attachments.docx import MAX_EXPANSION, docx_text
 from desktop_app.attachments.errors import FileTooLargeError, UnreadableFileError
 from desktop_app.attachments.html import declared_charset, html_text
-from desktop_app.attachments.images import prepare_image
 from desktop_app.attachments.limits import AttachmentLimits, CancelFlag, Progress, Steps, format_size
 from desktop_app.attachments.pdf import pdf_text
 from desktop_app.attachments.tables import csv_table, xlsx_tables
@@ -61,6 +60,8 @@ def prepare_file(
     textless: tuple[int, ...] = ()
     part: ImagePart | DocumentPart
     if kind is Kind.IMAGE:
+        from desktop_app.attachments.images import prepare_image  # Pillow: only for images
+
         part = prepare_image(path, limits)
         steps.step(1, 1)
     elif kind is Kind.PDF:

@@ -16,8 +16,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from desktop_app.attachments.errors import UnreadableFileError
 from desktop_app.attachments.limits import Steps
 
@@ -105,6 +103,8 @@ def _sniff(sample: str, *, tab_separated: bool) -> type[csv.Dialect] | csv.Diale
 def xlsx_tables(path: Path, *, steps: Steps) -> str:
     """Every worksheet of a workbook, each under "## Sheet: <name>"."""
     try:
+        import openpyxl  # here: ~80 ms of imports only a workbook needs
+
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises anything from zipfile, KeyError to its own errors
         raise UnreadableFileError.because(steps.name, "could not be read as an Excel workbook", exc) from exc

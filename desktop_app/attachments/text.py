@@ -12,8 +12,6 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-import charset_normalizer
-
 # Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -88,6 +86,8 @@ def decode_text(data: bytes, *, declared: str | None = None) -> DecodedText:
 def guess_encoding(data: bytes) -> str | None:
     """charset-normalizer's best guess; among guesses it rates the same (short texts often tie:
     French in latin-1 fits cp1250 as well as cp1252), the most widely used encoding wins."""
+    import charset_normalizer  # here: only text that is not UTF-8 needs a guess
+
     matches = charset_normalizer.from_bytes(data)
     best = matches.best()
     if best is None:

@@ -25,7 +25,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.attachments import AttachmentLimits
-from desktop_app.attachments.images import make_thumbnail
 from desktop_app.chat.active_provider import ActiveProvider
 from desktop_app.chat.budget import BudgetCheck, check_budget
 from desktop_app.chat.chosen_model import ChosenModel
@@ -306,6 +305,8 @@ class ChatWorkspace(QObject):
             return None
 
     async def _keep_thumbnail(self, key: str, image: ImagePart) -> None:
+        from desktop_app.attachments.images import make_thumbnail  # Pillow, when first needed
+
         try:
             data = await asyncio.wrap_future(self._preparer.submit(make_thumbnail, image))
             self._history.set_thumbnail(key, data)
