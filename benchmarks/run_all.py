@@ -1,7 +1,7 @@
 """Run every benchmark and write benchmarks/RESULTS.md: the machine, the command, every figure next
 to its same-run baseline, and each goal met or not.
 
-    python benchmarks/run_all.py                 # the full suite (~6 minutes on 2 cores)
+    python benchmarks/run_all.py                 # the full suite (~8 minutes on 2 cores)
     python benchmarks/run_all.py --smoke         # every benchmark's smoke run (~1.5 minutes);
                                                  # prints only, unless --output is given
     python benchmarks/run_all.py --only ui_stream,startup
@@ -24,7 +24,15 @@ from typing import Any
 
 from _common import BENCHMARKS_DIR, Figure, command_line, fmt, machine_facts, parser, render_table
 
-BENCHMARKS = ("stream_throughput", "ui_stream", "stop_latency", "startup", "memory", "history_scale")
+BENCHMARKS = (
+    "stream_throughput",
+    "ui_stream",
+    "stop_latency",
+    "startup",
+    "memory",
+    "history_scale",
+    "attachments",
+)
 LIMIT_S = {"smoke": 60, "full": 300}  # per benchmark
 
 
