@@ -20,6 +20,7 @@ import itertools
 import logging
 import tempfile
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 PASTED_IMAGE_NAME = "pasted-image-{n}.png"
 PAGE_IMAGE_NAME = "{name} — page {page}"
+PROGRESS_INTERVAL_S = 0.05  # a chip's progress is redrawn at most this often (a few frames)
 MAX_PAGE_IMAGES = 20  # textless pages added as images at once: a 300-page scan must not flood a request
 _instances = itertools.count(1)
 
@@ -131,6 +133,10 @@ class DraftAttachments(QObject):
         self._pasted = itertools.count(1)
         self._drafts: dict[int, Draft] = {}
         self._cancels: dict[int, threading.Event] = {}
+        # Progress shown at most every PROGRESS_INTERVAL_S: when each draft's was last shown,
+        # and the report held back until then.
+        self._shown: dict[int, float] = {}
+        self._held: dict[int, asyncio.TimerHandle] = {}
 
     # -- what the composer shows ------------------------------------------------------------------
 
@@ -204,6 +210,7 @@ class DraftAttachments(QObject):
         cancel = self._cancels.pop(key, None)
         if cancel is not None:
             cancel.set()
+        self._forget_progress(key)
         if self._drafts.pop(key, None) is not None:
             self.changed.emit()
 
@@ -213,6 +220,9 @@ class DraftAttachments(QObject):
         for cancel in self._cancels.values():
             cancel.set()
         self._cancels.clear()
+        for key in list(self._held):
+            self._forget_progress(key)
+        self._shown.clear()
         if self._drafts:
             self._drafts.clear()
             self.changed.emit()
@@ -296,15 +306,40 @@ class DraftAttachments(QObject):
             self.changed.emit()
 
     def _progress(self, key: int, done: int, total: int) -> None:
+        """A progress report (on the loop): noted at once, shown at most every
+        PROGRESS_INTERVAL_S (a 300-page PDF must not redraw its chip 300 times); the last one
+        (`done >= total`) always, and a report held back is shown when the interval ends."""
+        draft = self._drafts.get(key)
+        if draft is None or draft.state is not DraftState.PREPARING:
+            return
+        self._drafts[key] = replace(draft, done=done, total=total)
+        now = time.monotonic()
+        wait = self._shown.get(key, -PROGRESS_INTERVAL_S) + PROGRESS_INTERVAL_S - now
+        if wait <= 0 or done >= total:
+            self._show_progress(key)
+        elif key not in self._held:
+            self._held[key] = asyncio.get_running_loop().call_later(wait, self._show_progress, key)
+
+    def _show_progress(self, key: int) -> None:
+        held = self._held.pop(key, None)
+        if held is not None:
+            held.cancel()
         draft = self._drafts.get(key)
         if draft is not None and draft.state is DraftState.PREPARING:
-            self._drafts[key] = replace(draft, done=done, total=total)
+            self._shown[key] = time.monotonic()
             self.changed.emit()
+
+    def _forget_progress(self, key: int) -> None:
+        self._shown.pop(key, None)
+        held = self._held.pop(key, None)
+        if held is not None:
+            held.cancel()
 
     def _settle(
         self, key: int, state: DraftState, *, prepared: PreparedFile | None = None, error: str = ""
     ) -> None:
         self._cancels.pop(key, None)
+        self._forget_progress(key)
         draft = self._drafts.get(key)
         if draft is None:
             return  # removed meanwhile

@@ -12,6 +12,7 @@ follows a `DraftAttachments` (chat/drafts.py) and wraps its chips onto as many l
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMargins, QPoint, QRect, QSize, Qt, Signal
@@ -216,6 +217,11 @@ class AttachmentChip(QFrame):
         return self.draft.state == _FAILED
 
     def set_draft(self, draft: Draft) -> None:
+        if _only_progress(self.draft, draft) and not self.progress.isHidden():
+            # A progress tick: the bar alone (the rest of the chip is as it was).
+            self.draft = draft
+            self._show_progress(draft)
+            return
         self.draft = draft
         metrics = QFontMetrics(self.name.font())
         room = CHIP_WIDTH - PICTURE_PX - 50
@@ -224,8 +230,7 @@ class AttachmentChip(QFrame):
         preparing, failed = draft.state == _PREPARING, draft.state == _FAILED
         self.progress.setVisible(preparing)
         if preparing:
-            self.progress.setRange(0, max(0, draft.total))  # 0..0: busy, the total is not known yet
-            self.progress.setValue(min(draft.done, draft.total))
+            self._show_progress(draft)
         self.error.setVisible(failed)
         self.error.setText(draft.error)
         self.details.setVisible(not failed)  # the error line says it
@@ -255,6 +260,14 @@ class AttachmentChip(QFrame):
         self._update_picture()
         self.setAccessibleName(self._accessible_name())
         self.setToolTip(self._tooltip())
+
+    def _show_progress(self, draft: Draft) -> None:
+        total = max(0, draft.total)  # 0..0: busy, the total is not known yet
+        if self.progress.maximum() != total:
+            self.progress.setRange(0, total)
+        value = min(draft.done, total)
+        if self.progress.value() != value:
+            self.progress.setValue(value)
 
     def _details(self) -> str:
         draft = self.draft
@@ -311,7 +324,7 @@ class AttachmentChip(QFrame):
 
     def _update_picture(self) -> None:
         image = self._image()
-        key = ("image" if image is not None else "document", is_dark(self.palette()))
+        key = ("image" if image is not None else "document", bool(self._styled_dark))
         if key == self._picture_key:
             return
         self._picture_key = key
@@ -402,6 +415,16 @@ class AttachmentChip(QFrame):
             self.remove_button.setToolTip(self.tr("Remove (Delete)"))
             self.set_draft(self.draft)
         super().changeEvent(event)
+
+
+def _only_progress(old: Draft, new: Draft) -> bool:
+    """`new` is `old` moved on while preparing: only its progress differs."""
+    return (
+        old.state == _PREPARING
+        and new.state == _PREPARING
+        and old.key == new.key
+        and replace(old, done=new.done, total=new.total) == new
+    )
 
 
 class ChipStrip(QWidget):
