@@ -66,6 +66,11 @@ def build_parser(*, ask_options: bool = True) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the mode the command line asks for; returns the process exit code."""
+    import multiprocessing
+
+    # A frozen app started as the attachments' worker process does that work and exits here
+    # (a no-op otherwise; the packaged entry script calls it even earlier).
+    multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(ask_options=False)
     chosen, _ = parser.parse_known_args(argv)  # exits 2 on usage errors, 0 after --version or --help

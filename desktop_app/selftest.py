@@ -312,7 +312,7 @@ async def check_paths(data_dir: Path | None) -> str:
     return f"settings in {paths.config_dir}, history in {paths.data_dir}"
 
 
-# Attachments are prepared on a worker thread, as the app and `parley ask --attach` do.
+# Attachments are prepared on a worker thread (the PDF in a worker process, as the app does).
 
 
 async def check_attach_images(scratch: Scratch) -> str:
@@ -377,12 +377,21 @@ async def check_attach_pdf(scratch: Scratch) -> str:
     import pypdf
     import pypdfium2.version  # reads the version.json files both pypdfium2 packages ship
 
-    from desktop_app.attachments import prepare_file, render_pdf_pages
+    from desktop_app.attachments import AttachmentLimits, render_pdf_pages
+    from desktop_app.attachments.worker import ProcessPreparer
     from desktop_app.core.attachments import DocumentPart
 
     path = scratch.folder("attach-pdf") / "selftest.pdf"
     write_one_page_pdf(path, ATTACH_PDF_TEXT)
-    prepared = await asyncio.to_thread(prepare_file, path)
+    # In the worker process, as the app prepares documents (a frozen app must be able to start it).
+    preparer = ProcessPreparer()
+    try:
+        prepared = await asyncio.to_thread(preparer.prepare_in_process, path, AttachmentLimits())
+        pid = preparer.pid
+    finally:
+        await asyncio.to_thread(preparer.close)
+    if pid is None or pid == os.getpid():
+        raise CheckFailedError(f"the PDF was not prepared in a worker process (pid {pid})")
     part = prepared.part
     if not isinstance(part, DocumentPart) or part.pages != 1:
         raise CheckFailedError(f"the one-page PDF was prepared as {part!r:.120}")
@@ -393,8 +402,8 @@ async def check_attach_pdf(scratch: Scratch) -> str:
         raise CheckFailedError(f"rendering page 1 gave {page.mime} {page.width}x{page.height}")
     pdfium, wrapper = pypdfium2.version.PDFIUM_INFO.tag, pypdfium2.version.PYPDFIUM_INFO.version
     return (
-        f"pypdf {pypdf.__version__}: 1 page, its text read; pypdfium2 {wrapper} (PDFium {pdfium}): "
-        f"page 1 rendered as a {page.width}x{page.height} PNG"
+        f"pypdf {pypdf.__version__}: 1 page, its text read in a worker process; "
+        f"pypdfium2 {wrapper} (PDFium {pdfium}): page 1 rendered as a {page.width}x{page.height} PNG"
     )
 
 

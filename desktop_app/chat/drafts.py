@@ -3,7 +3,8 @@
 `DraftAttachments` belongs to one composer (the window's, the quick prompt's). Each file added
 becomes a `Draft` at once — a chip the user sees with its name — and is prepared on the
 workspace's worker thread (`attachments.prepare_file`: text extracted, images oriented,
-downscaled and stripped), with progress and cancellation. A file that cannot be attached stays
+downscaled and stripped; heavy documents handed from there to the workspace's worker process,
+`attachments.worker`), with progress and cancellation. A file that cannot be attached stays
 as a failed draft with one line saying why, until the user removes it: nothing is dropped
 silently. `parts()` is what a send carries.
 
@@ -26,6 +27,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -33,7 +35,9 @@ from desktop_app.attachments import (
     AttachmentCancelledError,
     AttachmentError,
     AttachmentLimits,
+    CancelFlag,
     PreparedFile,
+    Progress,
     estimate_part_tokens,
     format_size,
     prepare_file,
@@ -49,6 +53,15 @@ PAGE_IMAGE_NAME = "{name} — page {page}"
 PROGRESS_INTERVAL_S = 0.05  # a chip's progress is redrawn at most this often (a few frames)
 MAX_PAGE_IMAGES = 20  # textless pages added as images at once: a 300-page scan must not flood a request
 _instances = itertools.count(1)
+
+
+class PrepareFile(Protocol):
+    """`attachments.prepare_file`'s signature."""
+
+    def __call__(
+        self, path: Path, limits: AttachmentLimits, *, progress: Progress | None, cancel: CancelFlag | None
+    ) -> PreparedFile: ...
+
 
 Work = Callable[[Callable[[int, int], None], threading.Event], PreparedFile]
 
@@ -119,10 +132,14 @@ class DraftAttachments(QObject):
         parent: QObject | None = None,
         *,
         takes_images: Callable[[], Awaitable[bool | None]] = _unknown,
+        prepare: PrepareFile | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._executor = executor
+        # How a file is prepared on the worker thread (the workspace's `ProcessPreparer.prepare`
+        # sends heavy documents to a worker process); None: `prepare_file`, on the thread itself.
+        self._prepare_file = prepare
         self._limits = limits
         # Does the chosen model take images: False only when known text-only (None: unknown).
         self._takes_images = takes_images
@@ -254,7 +271,8 @@ class DraftAttachments(QObject):
 
         def work(progress: Callable[[int, int], None], cancel: threading.Event) -> PreparedFile:
             if isinstance(source, Path):
-                return prepare_file(source, limits, progress=progress, cancel=cancel)
+                prepare = self._prepare_file or prepare_file
+                return prepare(source, limits, progress=progress, cancel=cancel)
             return _prepare_data(name, source, limits, progress, cancel)
 
         self._start(key, name, work)

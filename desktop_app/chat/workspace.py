@@ -25,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.attachments import AttachmentLimits
+from desktop_app.attachments.worker import ProcessPreparer
 from desktop_app.chat.active_provider import ActiveProvider
 from desktop_app.chat.budget import BudgetCheck, check_budget
 from desktop_app.chat.chosen_model import ChosenModel
@@ -133,6 +134,8 @@ class ChatWorkspace(QObject):
         # The chosen model's context window and whether it takes images.
         self.chosen = ChosenModel(provider, lambda: self.model(), self.tasks)
         self._preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-attach")
+        # Heavy documents go from that thread to a worker process (started on first use).
+        self._process = ProcessPreparer()
 
     @property
     def context_setting(self) -> Callable[[str], int | None]:
@@ -274,7 +277,12 @@ class ChatWorkspace(QObject):
     def new_drafts(self, parent: QObject | None = None) -> DraftAttachments:
         """The attachments of one composer, prepared on the workspace's worker thread."""
         return DraftAttachments(
-            self.tasks, self._preparer, self.attachment_limits, parent, takes_images=self.takes_images
+            self.tasks,
+            self._preparer,
+            self.attachment_limits,
+            parent,
+            takes_images=self.takes_images,
+            prepare=self._process.prepare,
         )
 
     async def takes_images(self) -> bool | None:
@@ -415,6 +423,7 @@ class ChatWorkspace(QObject):
         self.tasks.cancel_all()
         await self.tasks.wait_all()
         self._preparer.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self._process.close)
         await self.provider.aclose()
 
     # -- controllers -------------------------------------------------------------------------------
