@@ -27,7 +27,6 @@ from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 log = logging.getLogger(__name__)
 
 FRAME_MS = 16
-MAX_GAP_MS = 50  # the slowest frame rate a stream is shown at (20 fps)
 
 Job = Callable[[], None]
 
@@ -46,7 +45,6 @@ class FrameClock(QObject):
     def __init__(self, parent: QObject | None = None, *, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
         self._frame_ms = frame_ms
-        self._gap_ms = frame_ms  # from one frame's start to the next: longer after heavy frames
         self._due: list[dict[Job, None]] = [{} for _ in Stage]  # per stage, in asking order
         self._after_paint: dict[Job, None] = {}
         self._stage: Stage | None = None  # the stage running now, if a frame is running
@@ -73,8 +71,8 @@ class FrameClock(QObject):
         if self._stage is not None:
             return  # this frame's later stage runs it, or the frame's end schedules the next
         if not self._timer.isActive():
-            elapsed = self._since_frame.elapsed() if self._since_frame.isValid() else self._gap_ms
-            self._timer.start(max(0, self._gap_ms - elapsed))
+            elapsed = self._since_frame.elapsed() if self._since_frame.isValid() else self._frame_ms
+            self._timer.start(max(0, self._frame_ms - elapsed))
 
     def cancel(self, job: Job) -> None:
         """Forget `job` wherever it waits (a frame or after the paint)."""
@@ -109,13 +107,10 @@ class FrameClock(QObject):
         finally:
             self._stage = None
         ended = time.monotonic_ns()
-        # A frame's work (and the paint after it) may take at most about half of the loop's
-        # time: after a heavy frame the next one waits longer, so input, the network and timers
-        # always get their turn. A frame of 12 ms is followed by one 24 ms after its start.
-        work_ms = (ended - started) // 1_000_000
-        self._gap_ms = min(MAX_GAP_MS, max(self._frame_ms, 2 * work_ms))
+        # The next frame comes a frame after this one's start. (A longer gap after a heavy frame
+        # was tried: it only made each frame's work, and so the loop's worst waits, larger.)
         if any(self._due):
-            self._timer.start(max(0, self._gap_ms - self._since_frame.elapsed()))
+            self._timer.start(max(0, self._frame_ms - self._since_frame.elapsed()))
         self.frame_done.emit((started, ended))
         failures.raise_first()
 
