@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop_app.core.tools import ToolCall
+
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
@@ -40,4 +42,17 @@ class ProviderSelected:
     provider: str
 
 
-StreamEvent = TextDelta | ReasoningDelta | Usage | Finish | ProviderSelected
+@dataclass(frozen=True, slots=True)
+class ToolCallsEvent:
+    """The tool calls of this answer, complete: emitted once, after the last text and before
+    `Usage` / `Finish`, when the model has finished them (finish_reason "tool_calls", or the end of
+    the stream). Arguments are the model's text as sent; one that does not parse is still here
+    (`ToolCall.arguments()` raises), for the caller to answer with an error result.
+
+    One event per answer rather than per call: a call is only usable once its arguments are
+    complete, and the loop runs (and asks approval for) the answer's calls together."""
+
+    calls: tuple[ToolCall, ...]
+
+
+StreamEvent = TextDelta | ReasoningDelta | Usage | Finish | ProviderSelected | ToolCallsEvent

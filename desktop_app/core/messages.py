@@ -7,21 +7,42 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from desktop_app.core.attachments import DocumentPart, ImagePart, Part
+from desktop_app.core.tools import ToolCall, ToolResult, ToolSpec
 
 
 class Role(StrEnum):
     SYSTEM = "system"
     USER = "user"
     ASSISTANT = "assistant"
+    TOOL = "tool"  # a tool's result, answering one of the assistant's `tool_calls`
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A chat message: its text, and the images and documents attached to it (if any)."""
+    """A chat message: its text, and the images and documents attached to it (if any).
+
+    Tools: an assistant message may carry the `tool_calls` it made (its `content` is the text
+    before them, often empty); a `Role.TOOL` message is one call's result, with that call's
+    `tool_call_id` and the tool's `name`. Text-only paths (`as_dict`, `format_prompt`) see only
+    `content`."""
 
     role: Role
     content: str
     parts: tuple[Part, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""
+    name: str = ""
+
+    @classmethod
+    def assistant_calls(cls, calls: Iterable[ToolCall], content: str = "") -> Message:
+        """The assistant's turn that asked for `calls` (after the text `content`, if any)."""
+        return cls(Role.ASSISTANT, content, tool_calls=tuple(calls))
+
+    @classmethod
+    def tool_result(cls, result: ToolResult) -> Message:
+        """A `role: tool` message answering one call. An error result is sent as its text: the
+        model reads why the call failed."""
+        return cls(Role.TOOL, result.content, tool_call_id=result.call_id, name=result.name)
 
     @property
     def images(self) -> tuple[ImagePart, ...]:
@@ -44,7 +65,7 @@ class Message:
             return self
         placeholders = "\n".join(image.placeholder() for image in images)
         content = f"{self.content}\n\n{placeholders}" if self.content else placeholders
-        return Message(self.role, content, self.documents)
+        return replace(self, content=content, parts=self.documents)
 
     def as_dict(self) -> dict[str, str]:
         """The seed's `{"role", "content"}` shape; documents are included as text."""
@@ -96,6 +117,8 @@ class ChatRequest:
     max_tokens: int | None = None
     # Provider-specific extras (e.g. Yqcloud's user_id); never secrets.
     options: Mapping[str, object] = field(default_factory=dict)
+    # Tools offered to the model for this answer; none means a plain request, unchanged on the wire.
+    tools: tuple[ToolSpec, ...] = ()
 
     @classmethod
     def of(cls, messages: Iterable[MessageLike], model: str = "", **kwargs: object) -> ChatRequest:
