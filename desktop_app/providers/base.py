@@ -22,6 +22,7 @@ from desktop_app.core.errors import (
 )
 from desktop_app.core.events import StreamEvent, TextDelta
 from desktop_app.core.messages import ChatRequest, Messages
+from desktop_app.core.tools import ToolsNotSupportedError
 from desktop_app.core.vision import (
     ImagesNotSupportedError,
     ModelFacts,
@@ -102,11 +103,16 @@ class AsyncGeneratorProvider(ABC):
     metadata > `vision_overrides` > name patterns, see core/vision.py); a model that does not take
     them gets `ImagesNotSupportedError` with nothing sent. A server's error about images, before any
     event, becomes `ImagesNotSupportedError` too, and this instance remembers the model as text-only.
+
+    Tools: a request offering tools to a provider whose API has none (`supports_tools` False, e.g.
+    Yqcloud) gets `ToolsNotSupportedError` with nothing sent; silently dropping them would leave
+    the model answering without the tools the user turned on.
     """
 
     # A class default; configurable providers (OpenAI-compatible, Ollama) set it per instance.
     name: str = "Provider"
     working: ClassVar[bool] = True
+    supports_tools: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -136,6 +142,8 @@ class AsyncGeneratorProvider(ABC):
     async def _stream(
         self, request: ChatRequest, network: NetworkConfig | None
     ) -> AsyncGenerator[StreamEvent, None]:
+        if request.tools and not self.supports_tools:
+            raise ToolsNotSupportedError(provider=self.name)
         images = request.has_images()
         if images:
             support = await self.vision_support(request.model)

@@ -1,28 +1,41 @@
 """Ollama's native API: a streaming `POST {base}/api/chat` read as newline-delimited JSON.
 
 Images go in the message's `images` (base64, no data: prefix), documents after its text under
-their names. Whether a model sees images comes from `POST {base}/api/show` (`capabilities`)."""
+their names. Whether a model sees images comes from `POST {base}/api/show` (`capabilities`).
+
+Tools: `request.tools` go out as `tools` in the OpenAI function shape (absent without any). Calls
+arrive whole in `message.tool_calls` with `arguments` as a JSON object: they are kept as JSON text
+(`ToolCall.arguments_json`) and, since Ollama gives no ids, named call_0, call_1, ... in the order
+of the answer (an id the server does send is kept). They come out as one `ToolCallsEvent` before
+`Usage`/`Finish` (or at the end of a stream without `done`). Going back, an assistant message's
+calls are `{"function": {"name", "arguments": {...}}}` (arguments that never parsed go back as
+`{}`), and a result is `{"role": "tool", "content", "tool_name"}`."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import json
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from typing import Any
 
 from desktop_app.core.errors import ProtocolError
-from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
-from desktop_app.core.messages import ChatRequest, Message
+from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, ToolCallsEvent, Usage
+from desktop_app.core.messages import ChatRequest, Message, Role
 from desktop_app.core.provider_kinds import ProviderKind
+from desktop_app.core.tools import ToolArgumentsError, ToolCall
 from desktop_app.core.vision import ModelFacts
 from desktop_app.net.decoding import LineSplitter, loads_json_line
 from desktop_app.net.session import HttpClient, NetworkConfig
 from desktop_app.providers.base import AsyncGeneratorProvider, checked_base_url, in_band_error, post_json
+from desktop_app.providers.openai_compat import wire_tool
 
 DEFAULT_BASE_URL = ProviderKind.OLLAMA.facts.url.default
 
 
 class Ollama(AsyncGeneratorProvider):
+    supports_tools = True
+
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
@@ -52,6 +65,9 @@ class Ollama(AsyncGeneratorProvider):
             options["num_predict"] = request.max_tokens
         if options:
             body["options"] = options
+        if request.tools:
+            body["tools"] = [wire_tool(tool) for tool in request.tools]
+        calls: list[ToolCall] = []  # this answer's calls so far
         lines = LineSplitter()
         stream = http.stream(
             "POST",
@@ -64,16 +80,18 @@ class Ollama(AsyncGeneratorProvider):
         async with contextlib.aclosing(stream) as chunks:
             async for chunk in chunks:
                 for line in self._parsed(lines.feed(chunk)):
-                    for event in self._events_of(line, request.model):
+                    for event in self._events_of(line, request.model, calls):
                         yield event
                         if isinstance(event, Finish):
                             return  # leaving the block closes the response
         for line in self._parsed(lines.flush()):
-            for event in self._events_of(line, request.model):
+            for event in self._events_of(line, request.model, calls):
                 yield event
                 if isinstance(event, Finish):
                     return
         # The body ended cleanly without `done: true` (Ollama always sends it; a proxy may not).
+        if calls:
+            yield ToolCallsEvent(tuple(calls))
         yield Finish("stop")
 
     def _parsed(self, lines: list[bytes]) -> Iterator[object]:
@@ -90,7 +108,7 @@ class Ollama(AsyncGeneratorProvider):
                     f"malformed stream: {excerpt!r} is not JSON", provider=self.name
                 ) from None
 
-    def _events_of(self, line: object, model: str) -> list[StreamEvent]:
+    def _events_of(self, line: object, model: str, calls: list[ToolCall]) -> list[StreamEvent]:
         if not isinstance(line, dict):
             raise ProtocolError(f"malformed stream: {line!r:.80} is not a JSON object", provider=self.name)
         if line.get("error") is not None:
@@ -105,7 +123,13 @@ class Ollama(AsyncGeneratorProvider):
             content = message.get("content")
             if content and isinstance(content, str):
                 events.append(TextDelta(content))
+            tool_calls = message.get("tool_calls")
+            if tool_calls and isinstance(tool_calls, list):
+                calls += _tool_calls(tool_calls, start=len(calls))
         if line.get("done") is True:
+            if calls:
+                events.append(ToolCallsEvent(tuple(calls)))
+                calls.clear()
             prompt = _count(line.get("prompt_eval_count"))
             completion = _count(line.get("eval_count"))
             total = prompt + completion if prompt is not None and completion is not None else None
@@ -130,12 +154,46 @@ class Ollama(AsyncGeneratorProvider):
 
 def wire_message(message: Message) -> dict[str, Any]:
     """A message as /api/chat takes it: the text with documents under their names, and `images`
-    (base64) when it has any. A message without parts is the text-only shape, unchanged."""
+    (base64) when it has any. A message without parts is the text-only shape, unchanged. A tool
+    result adds `tool_name`; an assistant message with calls adds `tool_calls`."""
     wire: dict[str, Any] = message.as_dict()
     images = message.images
     if images:
         wire["images"] = [base64.b64encode(image.data).decode("ascii") for image in images]
+    if message.role is Role.TOOL:
+        wire["tool_name"] = message.name
+    if message.tool_calls:
+        wire["tool_calls"] = [
+            {"function": {"name": call.name, "arguments": _arguments_object(call)}}
+            for call in message.tool_calls
+        ]
     return wire
+
+
+def _arguments_object(call: ToolCall) -> dict[str, Any]:
+    try:
+        return call.arguments()
+    except ToolArgumentsError:
+        return {}  # Ollama takes an object only; the error result told the model what went wrong
+
+
+def _tool_calls(items: list[Any], *, start: int) -> list[ToolCall]:
+    """Calls from one line's `message.tool_calls`; ids call_{n} numbered through the answer."""
+    calls: list[ToolCall] = []
+    for item in items:
+        function = item.get("function") if isinstance(item, dict) else None
+        if not isinstance(function, dict):
+            continue
+        name = function.get("name")
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):  # a proxy that passes the OpenAI text through
+            text = arguments
+        else:
+            text = json.dumps(arguments if arguments is not None else {}, ensure_ascii=False)
+        given = item.get("id")
+        call_id = given if isinstance(given, str) and given else f"call_{start + len(calls)}"
+        calls.append(ToolCall(call_id, name if isinstance(name, str) else "", text))
+    return calls
 
 
 def facts_from_show(shown: object, model: str) -> ModelFacts:

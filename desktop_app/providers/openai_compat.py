@@ -3,8 +3,17 @@ a streaming `POST {base_url}/chat/completions` read as server-sent events.
 
 A message with images or documents sends `content` as an array of parts (text, each document as
 a text part under its name, each image as a `data:` URL); a message without parts sends its text
-as a plain string, as before. What a model takes is read from the server's model metadata where
-it has some (`_fetch_facts`)."""
+as a plain string, as before.
+
+Tools: `request.tools` go out as `tools: [{"type": "function", "function": {name, description,
+parameters}}]` (no `tools` key without any, so a plain request is unchanged). An assistant message
+with calls carries `tool_calls: [{"id", "type": "function", "function": {"name", "arguments"}}]`
+(content null when it has no text); a tool result is `{"role": "tool", "tool_call_id", "content"}`.
+Streamed `delta.tool_calls` fragments are put together by their `index` (the first brings id and
+name, later ones pieces of the arguments text) and come out as one `ToolCallsEvent` at the
+answer's `finish_reason` or the end of the stream.
+
+What a model takes is read from the server's model metadata where it has some (`_fetch_facts`)."""
 
 from __future__ import annotations
 
@@ -17,8 +26,9 @@ from typing import Any
 
 from desktop_app.core.attachments import ImagePart
 from desktop_app.core.errors import EndpointNotFoundError, ProtocolError, ProviderError
-from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
-from desktop_app.core.messages import ChatRequest, Message
+from desktop_app.core.events import Finish, ReasoningDelta, StreamEvent, TextDelta, ToolCallsEvent, Usage
+from desktop_app.core.messages import ChatRequest, Message, Role
+from desktop_app.core.tools import ToolCall, ToolSpec
 from desktop_app.core.vision import ModelFacts
 from desktop_app.net.decoding import SseDecoder, loads_json_text
 from desktop_app.net.session import HttpClient, NetworkConfig
@@ -32,6 +42,8 @@ _LISTING_SECONDS = 60.0
 
 
 class OpenAICompatible(AsyncGeneratorProvider):
+    supports_tools = True
+
     def __init__(
         self,
         base_url: str,
@@ -66,6 +78,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
             body["temperature"] = request.temperature
         if request.max_tokens is not None:
             body["max_tokens"] = request.max_tokens
+        if request.tools:
+            body["tools"] = [wire_tool(tool) for tool in request.tools]
         reader = _ChunkReader(self.name, request.model)
         decoder = SseDecoder()
         stream = http.stream(
@@ -139,9 +153,42 @@ def data_url(image: ImagePart) -> str:
     return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 
+def wire_tool(tool: ToolSpec) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": tool.name, "description": tool.description, "parameters": dict(tool.parameters)},
+    }
+
+
+def wire_tool_call(call: ToolCall) -> dict[str, Any]:
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments_json},
+    }
+
+
 def wire_message(message: Message) -> dict[str, Any]:
     """A message as the chat completions API takes it: plain string content without parts (the
-    text-only shape, unchanged), otherwise an array of parts in the message's order."""
+    text-only shape, unchanged), otherwise an array of parts in the message's order. A tool result
+    is `{"role": "tool", "tool_call_id", "content"}`; an assistant message with calls carries
+    `tool_calls` (and content null when it has no text)."""
+    if message.role is Role.TOOL:
+        return {
+            "role": "tool",
+            "tool_call_id": message.tool_call_id,
+            "content": message.text_with_documents(),
+        }
+    if message.tool_calls:
+        wire = _content_message(message)
+        if not message.parts and not wire["content"]:
+            wire["content"] = None
+        wire["tool_calls"] = [wire_tool_call(call) for call in message.tool_calls]
+        return wire
+    return _content_message(message)
+
+
+def _content_message(message: Message) -> dict[str, Any]:
     if not message.parts:
         return message.as_dict()
     content: list[dict[str, Any]] = []
@@ -254,6 +301,7 @@ class _ChunkReader:
         self._finish_reason: str | None = None
         self._saw_event = False
         self._raw = bytearray()
+        self._calls = _ToolCallAssembler()
         self.done = False
 
     def keep_raw(self, chunk: bytes) -> None:
@@ -268,7 +316,7 @@ class _ChunkReader:
         data = data.strip()
         if data == "[DONE]":
             self.done = True
-            return [Finish(self._finish_reason or "stop")]
+            return [*self._calls.take(), Finish(self._finish_reason or "stop")]
         try:
             chunk = loads_json_text(data)
         except ValueError:
@@ -287,7 +335,7 @@ class _ChunkReader:
     def end_without_done(self) -> list[StreamEvent]:
         """The body ended without `[DONE]`: fine after events, otherwise look at the plain body."""
         if self._saw_event:
-            return [Finish(self._finish_reason or "stop")]
+            return [*self._calls.take(), Finish(self._finish_reason or "stop")]
         if not self._raw.strip():
             raise ProtocolError(
                 "the server ended the answer without sending anything", provider=self._provider
@@ -302,7 +350,8 @@ class _ChunkReader:
             raise in_band_error(_error_of(whole), provider=self._provider, model=self._model)
         if not isinstance(whole, dict):
             raise self._malformed("expected server-sent events, got a JSON value that is no answer")
-        return [*self._events_of(whole, key="message"), Finish(self._finish_reason or "stop")]
+        events = self._events_of(whole, key="message")
+        return [*events, *self._calls.take(), Finish(self._finish_reason or "stop")]
 
     def _events_of(self, chunk: dict[str, Any], key: str = "delta") -> list[StreamEvent]:
         # Runs once per token: truth tests first (most values are None or empty), type checks after.
@@ -319,9 +368,14 @@ class _ChunkReader:
                 content = delta.get("content")
                 if content and isinstance(content, str):
                     events.append(TextDelta(content))
+                tool_calls = delta.get("tool_calls")
+                if tool_calls and isinstance(tool_calls, list):
+                    self._calls.add(tool_calls)
             reason = choice.get("finish_reason")
             if reason and isinstance(reason, str):
                 self._finish_reason = reason
+                # The model finished this answer's calls (servers say "tool_calls", some "stop").
+                events += self._calls.take()
         usage = chunk.get("usage")
         if isinstance(usage, dict):
             events.append(
@@ -335,6 +389,59 @@ class _ChunkReader:
 
     def _malformed(self, what: str) -> ProtocolError:
         return ProtocolError(f"malformed stream: {what}", provider=self._provider)
+
+
+class _ToolCallAssembler:
+    """Streamed `tool_calls` fragments put together by `index`: the first fragment of a call brings
+    its id and name, later ones pieces of its arguments text (cut anywhere, even mid-JSON). Calls
+    of one answer may interleave. A fragment without an index (some servers) belongs to the call
+    with its id, else to a new call when it brings an id, else to the call at its list position."""
+
+    def __init__(self) -> None:
+        self._slots: dict[int, list[Any]] = {}  # index -> [id, name, [argument pieces]]
+
+    def add(self, fragments: list[Any]) -> None:
+        for position, fragment in enumerate(fragments):
+            if not isinstance(fragment, dict):
+                continue
+            call_id = fragment.get("id")
+            call_id = call_id if isinstance(call_id, str) and call_id else ""
+            index = fragment.get("index")
+            if not isinstance(index, int) or isinstance(index, bool):
+                index = self._index_without(call_id, position)
+            slot = self._slots.setdefault(index, ["", "", []])
+            if call_id and not slot[0]:
+                slot[0] = call_id
+            function = fragment.get("function")
+            if not isinstance(function, dict):
+                continue
+            name = function.get("name")
+            if name and isinstance(name, str) and name != slot[1]:
+                slot[1] += name
+            arguments = function.get("arguments")
+            if arguments and isinstance(arguments, str):
+                slot[2].append(arguments)
+            elif isinstance(arguments, dict):  # a server that sends the object itself
+                slot[2].append(json.dumps(arguments, ensure_ascii=False))
+
+    def _index_without(self, call_id: str, position: int) -> int:
+        if call_id:
+            for index, slot in self._slots.items():
+                if slot[0] == call_id:
+                    return index
+            return max(self._slots, default=-1) + 1
+        return position
+
+    def take(self) -> list[StreamEvent]:
+        """The finished calls as one event (none if there are none), in index order."""
+        if not self._slots:
+            return []
+        calls = tuple(
+            ToolCall(slot[0] or f"call_{index}", slot[1], "".join(slot[2]))
+            for index, slot in sorted(self._slots.items())
+        )
+        self._slots = {}
+        return [ToolCallsEvent(calls)]
 
 
 def _is_error(chunk: object) -> bool:
