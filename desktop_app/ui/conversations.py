@@ -164,9 +164,10 @@ class Conversations(QObject):
                     self._composer.set_text(text)
                     return
                 parts = chosen
-                drafts.clear()
             if await self.workspace.send(text, parts) is None:
-                self._composer.set_text(text)
+                self._composer.set_text(text)  # nothing was sent: the text and its chips stay
+            elif parts and drafts is not None:
+                drafts.clear()
         finally:
             self._sending = False
 

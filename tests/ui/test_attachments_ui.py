@@ -217,6 +217,30 @@ def test_send_waits_for_attachments_being_prepared_then_sends_them(
     assert composer.send_button.text() == "Send"
 
 
+class RefusingSend(SendRecorder):
+    """`workspace.send` as it answers when the history could not save the message."""
+
+    async def __call__(self, text: str, parts: tuple[Part, ...] = ()) -> int | None:
+        await super().__call__(text, parts)
+        return None
+
+
+def test_a_send_the_history_refuses_keeps_the_text_and_its_chips(
+    qtbot: QtBot, window: MainWindow, files: dict[str, Path]
+) -> None:
+    recorder = window.workspace.send = RefusingSend()  # type: ignore[method-assign]
+    composer = window.composer
+    composer.edit.insertFromMimeData(file_mime(files["png"]))
+    qtbot.waitUntil(lambda: ready(window, 1), timeout=WAIT_MS)
+    qtbot.keyClicks(composer.edit, "Keep me")
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(recorder.sent) and composer.edit.toPlainText() == "Keep me", timeout=WAIT_MS)
+
+    assert [type(p) for p in recorder.sent[0][1]] == [ImagePart]
+    assert ready(window, 1)  # the chip is still there to send again
+    assert len(composer.chips.chips()) == 1
+
+
 def budget_question(qtbot: QtBot, window: MainWindow) -> QMessageBox:
     found: list[QMessageBox] = []
 
