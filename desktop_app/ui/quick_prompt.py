@@ -277,8 +277,6 @@ class QuickPrompt(QWidget):
         if parts is None:
             line = refusal(self.drafts)
             self.hint.setText(line or self.tr("Not sent: the message is too long for the model."))
-        else:
-            self.drafts.clear()
         return parts
 
     async def _send(self, text: str) -> None:
@@ -294,8 +292,10 @@ class QuickPrompt(QWidget):
                 return
             self._conversation = self.binding.conversation_id = created
         if await self._workspace.send_to(self._conversation, text, parts, editing=editing) is None:
-            self.edit.setPlainText(text)
+            self.edit.setPlainText(text)  # nothing was sent: the text and its chips stay
             return
+        if parts:
+            self.drafts.clear()
         self.view.show()
         self.open_button.setEnabled(True)
 
