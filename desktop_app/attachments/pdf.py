@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app.attachments.errors import UnreadableFileError
 from desktop_app.attachments.limits import AttachmentLimits, CancelFlag, Progress, Steps
-from desktop_app.core.attachments import ImagePart
+from desktop_app.core.attachments import ImagePart, page_ranges
 
 if TYPE_CHECKING:
     import pypdf
@@ -93,17 +93,6 @@ def _notes(total: int, textless: Sequence[int], failed: Sequence[int]) -> tuple[
     if failed:
         notes.append(f"Pages that could not be read: {page_ranges(failed)}.")
     return tuple(notes)
-
-
-def page_ranges(pages: Iterable[int]) -> str:
-    """[2, 5, 6, 7, 9] → "2, 5–7, 9"."""
-    ranges: list[list[int]] = []
-    for page in sorted(set(pages)):
-        if ranges and page == ranges[-1][1] + 1:
-            ranges[-1][1] = page
-        else:
-            ranges.append([page, page])
-    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in ranges)
 
 
 def render_pdf_pages(

@@ -7,6 +7,7 @@ and storage live elsewhere; this module only says what a prepared part is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -66,3 +67,14 @@ def images_of(parts: tuple[Part, ...]) -> tuple[ImagePart, ...]:
 
 def documents_of(parts: tuple[Part, ...]) -> tuple[DocumentPart, ...]:
     return tuple(p for p in parts if isinstance(p, DocumentPart))
+
+
+def page_ranges(pages: Iterable[int]) -> str:
+    """[2, 5, 6, 7, 9] → "2, 5–7, 9" (how notes and chips name pages)."""
+    ranges: list[list[int]] = []
+    for page in sorted(set(pages)):
+        if ranges and page == ranges[-1][1] + 1:
+            ranges[-1][1] = page
+        else:
+            ranges.append([page, page])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in ranges)

@@ -11,7 +11,6 @@ follows a `DraftAttachments` (chat/drafts.py) and wraps its chips onto as many l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidgetItem,
 )
 
-from desktop_app.core.attachments import ImagePart
+from desktop_app.core.attachments import ImagePart, page_ranges
 from desktop_app.i18n import numerus
 from desktop_app.ui.attachment_items import thumbnail_image
 from desktop_app.ui.attachment_viewer import open_viewer
@@ -55,17 +54,6 @@ if TYPE_CHECKING:  # chat.drafts brings the attachments package: not needed for 
 CHIP_WIDTH = 236
 PICTURE_PX = 40
 _PREPARING, _FAILED = "preparing", "failed"  # DraftState's values
-
-
-def page_list(pages: Iterable[int]) -> str:
-    """[2, 5, 6, 7, 9] → "2, 5–7, 9"."""
-    ranges: list[list[int]] = []
-    for page in sorted(set(pages)):
-        if ranges and page == ranges[-1][1] + 1:
-            ranges[-1][1] = page
-        else:
-            ranges.append([page, page])
-    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in ranges)
 
 
 class FlowLayout(QLayout):
@@ -254,7 +242,7 @@ class AttachmentChip(QFrame):
             self.pages_button.setAccessibleName(label)
             self.pages_button.setToolTip(
                 self.tr("Pages {pages}, each as an image the model reads (not for text-only models)").format(
-                    pages=page_list(draft.page_images)
+                    pages=page_ranges(draft.page_images)
                 )
             )
         self._update_picture()
@@ -295,7 +283,7 @@ class AttachmentChip(QFrame):
         if draft.pages_left_out:
             lines.append(
                 self.tr("Not added as images (at most {count}): pages {pages}").format(
-                    count=len(draft.pages_added), pages=page_list(draft.pages_left_out)
+                    count=len(draft.pages_added), pages=page_ranges(draft.pages_left_out)
                 )
             )
         return "\n".join(lines)

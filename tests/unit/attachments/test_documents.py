@@ -20,8 +20,7 @@ from desktop_app.attachments import (
     prepare_file,
     render_pdf_pages,
 )
-from desktop_app.attachments.pdf import page_ranges
-from desktop_app.core.attachments import DocumentPart
+from desktop_app.core.attachments import DocumentPart, page_ranges
 from tests.unit.attachments.files import make_docx, make_pdf
 
 
