@@ -372,8 +372,9 @@ class ChatWorkspace(QObject):
                 controller.edit_and_resend(editing, text)
             else:
                 controller.send(text, parts)
-            for image in (p for p in parts if isinstance(p, ImagePart)):
-                self.thumbnail(attachment_key(image))  # made now, off the loop, for next time
+            for image in (p for p in parts if isinstance(p, ImagePart)):  # kept for history's view
+                key = attachment_key(image)
+                self.tasks.start(self._keep_thumbnail(key, image), key=f"thumbnail-{key}")
         except HistoryError as exc:
             self.problem.emit(str(exc))
             return None

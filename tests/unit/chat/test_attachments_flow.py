@@ -194,6 +194,9 @@ def test_a_message_with_an_image_and_a_document_is_sent_and_kept(
     assert services.history is not None
     rows = services.history.messages(conversation)
     assert [a.name for a in rows[0].attachments] == ["pic.png", "notes.txt"]
+    history = services.history
+    image_key = rows[0].attachments[0].key
+    qtbot.waitUntil(lambda: history.thumbnail(image_key) is not None, timeout=WAIT_MS)  # made off the loop
 
 
 def test_a_server_that_refuses_images_gets_their_names_and_the_model_is_remembered_text_only(
