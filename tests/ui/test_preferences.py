@@ -32,6 +32,7 @@ from desktop_app.providers.registry import PRESETS
 from desktop_app.storage.secrets import KeyringSecrets
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.preferences import PROXY_PASSWORD_KEY, PreferencesBackend, PreferencesDialog, api_key_name
+from tests.support.desktop import MemorySecrets
 from tests.support.qt import run
 from tests.support.server import ScriptedServer
 
@@ -51,22 +52,6 @@ def server(server: ScriptedServer) -> ScriptedServer:
 
     server.handle = models
     return server
-
-
-class MemorySecrets:
-    """An in-memory `SecretStore` (the tests never touch the developer's keychain)."""
-
-    def __init__(self) -> None:
-        self.saved: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.saved.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.saved[key] = value
-
-    async def delete(self, key: str) -> None:
-        self.saved.pop(key, None)
 
 
 class Harness:

@@ -16,25 +16,10 @@ from desktop_app.providers.registry import PRESETS
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.preferences import PreferencesBackend, PreferencesDialog
 from desktop_app.ui.preferences.models import ModelsPage
+from tests.support.desktop import MemorySecrets
 
 WAIT_MS = 15_000
 OpenDialog = Callable[..., PreferencesDialog]
-
-
-class MemorySecrets:
-    """An in-memory `SecretStore` (the tests never touch the developer's keychain)."""
-
-    def __init__(self) -> None:
-        self.saved: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.saved.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.saved[key] = value
-
-    async def delete(self, key: str) -> None:
-        self.saved.pop(key, None)
 
 
 async def _no_models(_profile: ProviderProfile, _key: str | None) -> list[str]:
