@@ -177,9 +177,6 @@ class DraftAttachments(QObject):
         """The prepared parts, in the order they were added."""
         return tuple(d.prepared.part for d in self._drafts.values() if d.prepared is not None)
 
-    def tokens(self) -> int:
-        return sum(d.tokens for d in self._drafts.values())
-
     # -- what the user does -----------------------------------------------------------------------
 
     def add_files(self, paths: Iterable[Path | str]) -> list[int]:
@@ -243,12 +240,6 @@ class DraftAttachments(QObject):
         if self._drafts:
             self._drafts.clear()
             self.changed.emit()
-
-    def take_parts(self) -> tuple[Part, ...]:
-        """The parts to send now; the drafts are cleared."""
-        parts = self.parts()
-        self.clear()
-        return parts
 
     async def wait_ready(self) -> None:
         """Until no draft is being prepared (bounded by the preparations themselves)."""

@@ -89,7 +89,8 @@ def test_drafts_are_prepared_off_the_loop_and_a_failure_stays_until_removed(
 
     drafts.remove(keys[2])
     assert drafts.failed() == []
-    assert drafts.take_parts() == (image, document)
+    assert drafts.parts() == (image, document)
+    drafts.clear()
     assert drafts.drafts == []
     assert changes[-1] == 0
 
@@ -178,7 +179,7 @@ def test_a_message_with_an_image_and_a_document_is_sent_and_kept(
     workspace.message_added.connect(added.append)
     workspace.answer_finished.connect(finished.append)
 
-    parts = drafts.take_parts()
+    parts = drafts.parts()
     conversation = run(qtbot, qloop, workspace.send("What is this?", parts))
     qtbot.waitUntil(lambda: bool(finished), timeout=WAIT_MS)
 
@@ -226,7 +227,7 @@ def test_a_server_that_refuses_images_gets_their_names_and_the_model_is_remember
     drafts.add_files([make_png(tmp_path / "pic.png")])
     ready(qtbot, drafts)
 
-    run(qtbot, qloop, workspace.send("Look", drafts.take_parts()))
+    run(qtbot, qloop, workspace.send("Look", drafts.parts()))
     qtbot.waitUntil(lambda: bool(finished), timeout=WAIT_MS)
 
     assert finished[0].status is MessageStatus.COMPLETE
