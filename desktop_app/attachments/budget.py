@@ -1,43 +1,22 @@
 """What an attachment costs in tokens, and cutting a document to fit.
 
-`estimate_tokens` is the rule of `desktop_app/chat/context_window.py` (about 4 ASCII characters
-a token, 2.5 for other alphabets, 1 for CJK), repeated here because attachments sit below chat
-in the layers and core has no estimator; tests/unit/attachments/test_budget.py checks that the
-two agree. Image tokens follow the widely used OpenAI tile rule (a fair middle among vision
-models; Ollama's models cost less, Anthropic's about the same).
+Text is estimated by `core/tokens.py`, the rule history trimming uses too. Image tokens follow
+the widely used OpenAI tile rule (a fair middle among vision models; Ollama's models cost less,
+Anthropic's about the same).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import replace
 
 from desktop_app.core.attachments import Cut, DocumentPart, ImagePart, Part
-
-ASCII_CHARS_PER_TOKEN = 4.0
-OTHER_CHARS_PER_TOKEN = 2.5
-CJK_CHARS_PER_TOKEN = 1.0
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+from desktop_app.core.tokens import estimate_tokens as estimate_tokens
 
 # OpenAI "high detail": fit in 2048×2048, shortest side to 768, 170 tokens a 512-px tile + 85.
 _TILE, _TILE_TOKENS, _BASE_TOKENS = 512, 170, 85
 # How far back from the cut a line break or space is looked for, as a share of what is kept.
 _BOUNDARY_WINDOW = 0.1
-
-
-def estimate_tokens(text: str) -> int:
-    """The estimated token count of `text`, rounded up (the rule of chat/context_window.py)."""
-    if text.isascii():
-        return math.ceil(len(text) / ASCII_CHARS_PER_TOKEN)
-    ascii_count = len(text.encode("ascii", "ignore"))
-    cjk_count = len(_CJK.findall(text))
-    other_count = len(text) - ascii_count - cjk_count
-    return math.ceil(
-        ascii_count / ASCII_CHARS_PER_TOKEN
-        + other_count / OTHER_CHARS_PER_TOKEN
-        + cjk_count / CJK_CHARS_PER_TOKEN
-    )
 
 
 def estimate_image_tokens(width: int, height: int) -> int:

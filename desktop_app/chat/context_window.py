@@ -1,52 +1,20 @@
 """Fitting a conversation into a model's context window.
 
-Token counts here are *estimates*: the exact tokenizer depends on the model and is not available
-offline. The estimate leans high on purpose, because sending too much fails the whole request while
-leaving out one more old message costs little:
-
-- ASCII text (English, code): about 4 characters per token, the usual rule of thumb.
-- Other alphabets (Cyrillic, Greek, accented Latin, ...): about 2.5 characters per token; the BPE
-  vocabularies split them into shorter pieces than English.
-- CJK ideographs, kana and Hangul: about 1 token per character.
-- Every message adds a few tokens of framing (role markers, separators).
+Token counts are the estimates of `core/tokens.py` (they lean high on purpose); every message adds
+a few tokens of framing (role markers, separators).
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_app.attachments import estimate_part_tokens
 from desktop_app.core.messages import Message, Role
+from desktop_app.core.tokens import estimate_text_tokens as estimate_text_tokens
+from desktop_app.core.tokens import estimate_tokens
 
-ASCII_CHARS_PER_TOKEN = 4.0
-OTHER_CHARS_PER_TOKEN = 2.5
-CJK_CHARS_PER_TOKEN = 1.0
 MESSAGE_OVERHEAD_TOKENS = 4
-
-# Han (incl. extension A and compatibility), Hiragana, Katakana, Hangul syllables, full-width forms.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-
-
-def estimate_text_tokens(text: str) -> float:
-    """The estimated token count of `text`, unrounded (so pieces of a stream can be summed)."""
-    if text.isascii():
-        return len(text) / ASCII_CHARS_PER_TOKEN
-    ascii_count = len(text.encode("ascii", "ignore"))
-    cjk_count = len(_CJK.findall(text))
-    other_count = len(text) - ascii_count - cjk_count
-    return (
-        ascii_count / ASCII_CHARS_PER_TOKEN
-        + other_count / OTHER_CHARS_PER_TOKEN
-        + cjk_count / CJK_CHARS_PER_TOKEN
-    )
-
-
-def estimate_tokens(text: str) -> int:
-    """The estimated token count of `text`, rounded up."""
-    return math.ceil(estimate_text_tokens(text))
 
 
 def estimate_message_tokens(message: Message) -> int:
